@@ -1,0 +1,69 @@
+"""Entry point. Every error a user can cause becomes one line on stderr and exit status 2;
+Ctrl-C exits with 130. Tracebacks are only for bugs (set WORDVEC_DEBUG=1 to see them)."""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import click
+
+from ..errors import WordvecError
+
+
+class Group(click.Group):
+    def main(self, *args, **kwargs):
+        kwargs.setdefault("standalone_mode", True)
+        return super().main(*args, **kwargs)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("wordvec: interrupted", err=True)
+            sys.exit(130)
+        except WordvecError as e:
+            if os.environ.get("WORDVEC_DEBUG"):
+                raise
+            click.echo(f"wordvec: error: {e}", err=True)
+            sys.exit(2)
+        except KeyError as e:  # unknown words in queries
+            if os.environ.get("WORDVEC_DEBUG"):
+                raise
+            click.echo(f"wordvec: error: {e.args[0] if e.args else e}", err=True)
+            sys.exit(2)
+        except OSError as e:
+            if os.environ.get("WORDVEC_DEBUG"):
+                raise
+            where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+            click.echo(f"wordvec: error: {where}{e.strerror or e}", err=True)
+            sys.exit(2)
+        except MemoryError:
+            click.echo("wordvec: error: out of memory (try a smaller vocabulary: --max-vocab-size)", err=True)
+            sys.exit(2)
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    # Warnings are for users here: one line, no source location.
+    print(f"wordvec: warning: {message}", file=file or sys.stderr)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="wordvec")
+def cli():
+    """wordvec: train, query, evaluate and export word2vec embeddings."""
+    warnings.showwarning = _warning_line
+
+
+def _register() -> None:
+    # Each module adds its commands to ``cli``; the order here is the order in --help.
+    from . import train  # noqa: F401
+
+
+_register()
+
+
+def main(argv=None) -> None:
+    cli.main(args=argv, prog_name="wordvec")

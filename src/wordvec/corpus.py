@@ -1,0 +1,241 @@
+"""Corpus: stream sentences of tokens from files, folders, .gz/.bz2, or Python iterables.
+
+Text is read in binary blocks cut at whitespace, so memory stays bounded even for a single
+line of 100 million tokens. Each line is one sentence; a newline becomes a sentence marker
+(``SENTENCE_END``) in the token stream so later stages can split sentences with NumPy.
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+import string
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import CorpusError
+
+BLOCK_BYTES = 1 << 22  # 4 MiB of text per block
+SENTENCE_END = b"\x00"  # marker token; NUL bytes in the input itself are treated as spaces
+
+STANDARDIZE_MODES = ("lower_strip_punctuation", "lower", "text8", "none")
+
+_PUNCT = string.punctuation.encode()
+_DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def _byte_table(mode: str) -> tuple[bytes, bytes]:
+    """(translate table, bytes to delete) applied to a UTF-8 block after lowercasing."""
+    table = bytearray(range(256))
+    # Line breaks of any convention end a sentence; NUL and other controls are spaces.
+    for b in range(32):
+        table[b] = ord(" ")
+    table[ord("\n")] = ord("\n")
+    table[ord("\r")] = ord("\n")
+    table[127] = ord(" ")
+    delete = b""
+    if mode == "lower_strip_punctuation":
+        delete = _PUNCT
+    return bytes(table), delete
+
+
+@dataclass
+class ReadStats:
+    """What the reader saw: counted so problems are reported, never silently dropped."""
+
+    files: int = 0
+    bytes: int = 0
+    invalid_utf8: int = 0
+    invalid_files: list = field(default_factory=list)
+
+    def warn(self) -> None:
+        if self.invalid_utf8:
+            where = ", ".join(self.invalid_files[:3]) + (" ..." if len(self.invalid_files) > 3 else "")
+            warnings.warn(
+                f"replaced {self.invalid_utf8} invalid UTF-8 sequence(s) with U+FFFD in {where}",
+                UnicodeWarning,
+                stacklevel=3,
+            )
+
+
+class Standardizer:
+    """Turns a block of raw bytes into standardized UTF-8 bytes with newlines kept.
+
+    Modes: ``lower_strip_punctuation`` (the TensorFlow tutorial's default: lowercase and
+    delete ASCII punctuation), ``lower``, ``text8`` (lowercase, digits spelled out, every
+    other character that is not a-z becomes a space) and ``none`` (tokens as they are).
+    """
+
+    def __init__(self, mode: str = "lower_strip_punctuation"):
+        if mode not in STANDARDIZE_MODES:
+            raise CorpusError(f"standardize: unknown mode {mode!r}; choose one of {', '.join(STANDARDIZE_MODES)}")
+        self.mode = mode
+        self._table, self._delete = _byte_table(mode)
+        if mode == "text8":
+            keep = set(range(ord("a"), ord("z") + 1)) | {ord("\n")}
+            t = bytearray(b" " * 256)
+            for b in keep:
+                t[b] = b
+            t[ord("\r")] = ord("\n")
+            self._table = bytes(t)
+
+    def __call__(self, raw: bytes, stats: ReadStats | None = None, name: str = "") -> bytes:
+        if not raw.isascii():
+            text = raw.decode("utf-8", "replace")
+            bad = text.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
+            if bad and stats is not None:
+                stats.invalid_utf8 += bad
+                if name and name not in stats.invalid_files:
+                    stats.invalid_files.append(name)
+            if self.mode != "none":
+                text = text.lower()
+            if self.mode == "text8":
+                # Non-ASCII letters are dropped (as in text8); digits handled below.
+                text = text.encode("ascii", "replace").decode("ascii")
+            raw = text.encode("utf-8")
+        elif self.mode != "none":
+            raw = raw.lower()
+        if self.mode == "text8":
+            for d, w in enumerate(_DIGIT_WORDS):
+                if str(d).encode() in raw:
+                    raw = raw.replace(str(d).encode(), b" " + w.encode() + b" ")
+        return raw.translate(self._table, self._delete)
+
+
+def find_files(path: str | os.PathLike) -> list[Path]:
+    """The text files of a corpus: one file, or every regular file under a folder (sorted)."""
+    p = Path(path)
+    if not p.exists():
+        raise CorpusError(f"{p}: no such file or folder")
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+        files = [f for f in files if f.name not in ("MANIFEST.md",) or len(files) == 1]
+        if not files:
+            raise CorpusError(f"{p}: folder holds no files to read")
+        return files
+    if not p.is_file():
+        raise CorpusError(f"{p}: not a regular file")
+    return [p]
+
+
+def open_binary(path: Path):
+    """Open a corpus file for reading bytes, decompressing .gz and .bz2 transparently."""
+    try:
+        if path.suffix == ".gz":
+            return gzip.open(path, "rb")
+        if path.suffix == ".bz2":
+            return bz2.open(path, "rb")
+        return open(path, "rb")
+    except OSError as e:
+        raise CorpusError(f"{path}: cannot open ({e.strerror or e})") from None
+
+
+def _looks_binary(head: bytes) -> bool:
+    """A file whose first bytes are mostly control bytes or invalid UTF-8 is not text."""
+    sample = head[:8192]
+    if not sample:
+        return False
+    ctrl = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    bad = sample.decode("utf-8", "replace").count("\ufffd") if not sample.isascii() else 0
+    return ctrl + bad > len(sample) * 0.30
+
+
+def iter_blocks(path: Path, stats: ReadStats, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
+    """Raw byte blocks of one file, each cut after a whitespace byte (so no token or
+    UTF-8 sequence is split), ending with a newline at the end of the file."""
+    carry = b""
+    first = True
+    with open_binary(path) as f:
+        while True:
+            try:
+                chunk = f.read(block_bytes)
+            except (OSError, EOFError, ValueError) as e:  # corrupt archives, truncated gzip
+                raise CorpusError(f"{path}: read failed ({e})") from None
+            if first:
+                first = False
+                if _looks_binary(chunk):
+                    raise CorpusError(f"{path}: looks like a binary file, not text")
+            if not chunk:
+                break
+            stats.bytes += len(chunk)
+            data = carry + chunk
+            cut = max(data.rfind(b" "), data.rfind(b"\n"), data.rfind(b"\t"), data.rfind(b"\r"))
+            if cut < 0:
+                # No whitespace in a whole block: one enormous token. Keep bounded memory by
+                # emitting it as is (it will be a rare word and be dropped by min_count).
+                if len(data) > 4 * block_bytes:
+                    yield data
+                    carry = b""
+                else:
+                    carry = data
+                continue
+            yield data[: cut + 1]
+            carry = data[cut + 1 :]
+    yield carry + b"\n"
+    stats.files += 1
+
+
+class Corpus:
+    """A re-iterable source of standardized tokens.
+
+    ``source`` is a path (file or folder; .gz/.bz2 decompressed) or an iterable of sentences
+    (each a list of str tokens, or a str to split on whitespace). Iterating yields lists of
+    bytes tokens with ``SENTENCE_END`` after every sentence, block by block.
+    """
+
+    def __init__(self, source, standardize: str = "lower_strip_punctuation"):
+        self.source = source
+        self.standardizer = Standardizer(standardize)
+        self.stats = ReadStats()
+        if isinstance(source, (str, os.PathLike)):
+            self.files = find_files(source)
+        else:
+            self.files = None
+            if isinstance(source, Iterator):
+                raise CorpusError(
+                    "corpus: a one-shot iterator cannot be read more than once; pass a list or a path"
+                )
+
+    @property
+    def name(self) -> str:
+        return str(self.source) if self.files is not None else "<iterable>"
+
+    def describe(self) -> dict:
+        if self.files is None:
+            return {"source": "<iterable>"}
+        return {"source": str(Path(self.source).resolve()), "files": len(self.files)}
+
+    def token_blocks(self) -> Iterator[list[bytes]]:
+        self.stats = ReadStats()
+        if self.files is None:
+            yield from self._iterable_blocks()
+        else:
+            std = self.standardizer
+            for path in self.files:
+                for raw in iter_blocks(path, self.stats):
+                    text = std(raw, self.stats, str(path))
+                    yield text.replace(b"\n", b" \x00 ").split()
+        self.stats.warn()
+
+    def _iterable_blocks(self) -> Iterator[list[bytes]]:
+        std = self.standardizer
+        buf: list[bytes] = []
+        for sentence in self.source:
+            if isinstance(sentence, (list, tuple)):
+                sentence = " ".join(sentence)
+            elif isinstance(sentence, bytes):
+                sentence = sentence.decode("utf-8", "replace")
+            elif not isinstance(sentence, str):
+                raise CorpusError(
+                    f"corpus: sentences must be lists of str or str, got {type(sentence).__name__}"
+                )
+            raw = sentence.encode("utf-8", "replace").replace(b"\n", b" ").replace(b"\r", b" ")
+            buf.extend(std(raw, self.stats, "<iterable>").split())
+            buf.append(SENTENCE_END)
+            if len(buf) >= 1 << 16:
+                yield buf
+                buf = []
+        if buf:
+            yield buf

@@ -1,0 +1,96 @@
+"""Encoded corpus: the corpus as a flat int32 file of vocabulary rows plus sentence offsets.
+
+Built once from the id stream of the counting pass; every epoch then reads it in jobs of
+about ``batch_words`` tokens with no Python in the per-word loop. Out-of-vocabulary tokens
+are removed (windows span over them, as in the C tool) and sentences longer than
+``max_sentence_length`` are split into chunks, never truncated.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .vocabulary import MARKER
+
+CHUNK_IDS = 1 << 22
+
+
+@dataclass
+class EncodedCorpus:
+    tokens_path: Path
+    offsets_path: Path
+    n_tokens: int
+    n_sentences: int
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Sentence start offsets (n_sentences + 1 of them), memory-mapped."""
+        return np.load(self.offsets_path, mmap_mode="r")
+
+    def read(self, start: int, stop: int, fh=None) -> np.ndarray:
+        """Tokens [start, stop) as an int32 array (a small copy, not a mapping)."""
+        count = stop - start
+        if fh is not None:
+            buf = os.pread(fh.fileno(), 4 * count, 4 * start)
+            return np.frombuffer(buf, dtype=np.int32)
+        return np.fromfile(self.tokens_path, dtype=np.int32, count=count, offset=4 * start)
+
+    def jobs(self, batch_words: int) -> np.ndarray:
+        """Sentence ranges [s0, s1) of about ``batch_words`` tokens each, shape (n_jobs, 2)."""
+        offsets = self.offsets
+        if self.n_sentences == 0:
+            return np.zeros((0, 2), np.int64)
+        marks = np.arange(0, self.n_tokens, max(1, batch_words), dtype=np.int64)
+        starts = np.unique(np.searchsorted(offsets[:-1], marks, side="right") - 1)
+        starts = starts[starts >= 0]
+        ends = np.append(starts[1:], self.n_sentences)
+        return np.stack([starts, ends], axis=1).astype(np.int64)
+
+
+def encode_id_stream(
+    ids_path: Path,
+    remap: np.ndarray | None,
+    out_dir: Path,
+    max_sentence_length: int = 10000,
+) -> EncodedCorpus:
+    """Turn a stream of ids (provisional ids with ``remap``, or final ids with -1/-2) into
+    the token file and sentence offsets, chunk by chunk in bounded memory."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tokens_path = out_dir / "tokens.i32"
+    offsets_path = out_dir / "offsets.npy"
+    ends: list[np.ndarray] = []
+    base = 0
+    with open(ids_path, "rb") as src, open(tokens_path, "wb") as dst:
+        while True:
+            raw = np.fromfile(src, dtype=np.int32, count=CHUNK_IDS)
+            if raw.size == 0:
+                break
+            ids = remap[raw] if remap is not None else raw
+            ids = ids[ids != -1]
+            is_end = ids == MARKER
+            is_tok = ~is_end
+            # Sentence end offsets in the output: tokens written before each marker.
+            ends.append(np.cumsum(is_tok, dtype=np.int64)[is_end] + base)
+            tok = ids[is_tok]
+            dst.write(tok.astype(np.int32).tobytes())
+            base += tok.size
+    n_tokens = base
+    bounds = np.concatenate([[0]] + ends + [[n_tokens]]).astype(np.int64)
+    bounds = np.unique(bounds)  # drop empty sentences
+    offsets = _split_long(bounds, max_sentence_length)
+    np.save(offsets_path, offsets)
+    return EncodedCorpus(tokens_path, offsets_path, n_tokens, offsets.size - 1)
+
+
+def _split_long(bounds: np.ndarray, max_len: int) -> np.ndarray:
+    """Insert boundaries so no sentence is longer than ``max_len`` tokens."""
+    lengths = np.diff(bounds)
+    if lengths.size == 0 or lengths.max() <= max_len:
+        return bounds
+    pieces = -(-lengths // max_len)  # chunks per sentence
+    starts = np.repeat(bounds[:-1], pieces)
+    within = np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    return np.append(starts + within * max_len, bounds[-1])

@@ -1,0 +1,1 @@
+"""Formats: how vectors and models are written to and read from disk."""

@@ -1,0 +1,167 @@
+"""The native model folder: fast (memory-mapped .npy) and safe to load (no pickle).
+
+MODEL/
+  config.json    format name and version, wordvec version, every parameter, history
+  vocab.tsv      word<TAB>count, one line per row of the vectors, most frequent first
+  vectors.npy    input vectors (float32, vocab x dim)
+  syn1neg.npy    output weights for negative sampling (when trained with it)
+  syn1.npy       output weights for hierarchical softmax (when trained with it)
+
+Arrays are read with ``allow_pickle=False`` and checked for dtype, shape and finiteness.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_directory
+from ..errors import ModelFormatError
+
+FORMAT_NAME = "wordvec-model"
+FORMAT_VERSION = 1
+ARRAYS = ("vectors", "syn1neg", "syn1")
+
+
+def escape_word(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def unescape_word(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out = []
+    it = iter(text)
+    for ch in it:
+        if ch == "\\":
+            nxt = next(it, "")
+            out.append({"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}.get(nxt, "\\" + nxt))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def is_native_model(path) -> bool:
+    return Path(path).is_dir() and (Path(path) / "config.json").is_file()
+
+
+def save_model_dir(path, config: dict, words, counts, arrays: dict) -> None:
+    """Write a model folder atomically (all files or none)."""
+    with atomic_directory(path) as tmp:
+        _write_model_files(tmp, config, words, counts, arrays)
+
+
+def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict) -> None:
+    cfg = dict(config)
+    cfg["format"] = FORMAT_NAME
+    cfg["format_version"] = FORMAT_VERSION
+    cfg["vocab_size"] = len(words)
+    cfg["arrays"] = sorted(k for k, v in arrays.items() if v is not None)
+    with open(tmp / "vocab.tsv", "w", encoding="utf-8", newline="\n") as f:
+        if counts is None:
+            counts = np.zeros(len(words), np.int64)
+        f.writelines(f"{escape_word(w)}\t{int(c)}\n" for w, c in zip(words, counts))
+    for name, arr in arrays.items():
+        if arr is not None:
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
+    with open(tmp / "config.json", "w", encoding="utf-8") as f:
+        json.dump(cfg, f, indent=2, sort_keys=True, default=_json_default)
+        f.write("\n")
+
+
+def _json_default(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def read_config(path) -> dict:
+    path = Path(path)
+    cfg_path = path / "config.json"
+    if not cfg_path.is_file():
+        raise ModelFormatError(f"{path}: not a wordvec model folder (no config.json)")
+    try:
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelFormatError(f"{cfg_path}: not valid JSON ({e})") from None
+    if not isinstance(cfg, dict) or cfg.get("format") != FORMAT_NAME:
+        raise ModelFormatError(f"{cfg_path}: not a wordvec model config (format is not {FORMAT_NAME!r})")
+    if cfg.get("format_version") != FORMAT_VERSION:
+        raise ModelFormatError(
+            f"{cfg_path}: format_version {cfg.get('format_version')!r} is not supported (expected {FORMAT_VERSION})"
+        )
+    return cfg
+
+
+def read_vocab(path) -> tuple[list[str], np.ndarray]:
+    vocab_path = Path(path) / "vocab.tsv"
+    words, counts = [], []
+    seen = set()
+    try:
+        with open(vocab_path, encoding="utf-8", newline="\n") as f:
+            for lineno, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                word, sep, count = line.rpartition("\t")
+                if not sep or not count.isdigit():
+                    raise ModelFormatError(f"{vocab_path}:{lineno}: expected 'word<TAB>count'")
+                word = unescape_word(word)
+                if word in seen:
+                    raise ModelFormatError(f"{vocab_path}:{lineno}: duplicate word {word!r}")
+                seen.add(word)
+                words.append(word)
+                counts.append(int(count))
+    except FileNotFoundError:
+        raise ModelFormatError(f"{path}: model folder has no vocab.tsv") from None
+    except UnicodeDecodeError as e:
+        raise ModelFormatError(f"{vocab_path}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    return words, np.asarray(counts, dtype=np.int64)
+
+
+def load_array(file: Path, rows: int | None, cols: int | None, mmap: bool) -> np.ndarray:
+    """Load one float32 matrix with no pickle, checking it is what the config says."""
+    try:
+        arr = np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError:
+        raise ModelFormatError(f"{file}: missing") from None
+    except ValueError as e:
+        raise ModelFormatError(f"{file}: not a plain .npy array ({e})") from None
+    except (OSError, EOFError) as e:
+        raise ModelFormatError(f"{file}: unreadable or truncated ({e})") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.float32 or arr.ndim != 2:
+        raise ModelFormatError(f"{file}: expected a 2-D float32 array, found {getattr(arr, 'dtype', '?')} with shape {getattr(arr, 'shape', '?')}")
+    if (rows is not None and arr.shape[0] != rows) or (cols is not None and arr.shape[1] != cols):
+        raise ModelFormatError(f"{file}: shape {arr.shape} does not match the model ({rows} x {cols})")
+    if not np.isfinite(arr).all():
+        raise ModelFormatError(f"{file}: contains NaN or infinite values")
+    return arr
+
+
+def load_model_dir(path, mmap: bool = False) -> tuple[dict, list[str], np.ndarray, dict]:
+    """(config, words, counts, arrays) of a model folder, every part validated."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelFormatError(f"{path}: no such model")
+    cfg = read_config(path)
+    words, counts = read_vocab(path)
+    if cfg.get("vocab_size") != len(words):
+        raise ModelFormatError(
+            f"{path / 'vocab.tsv'}: {len(words)} words but config.json says vocab_size={cfg.get('vocab_size')}"
+        )
+    dim = cfg.get("vector_size")
+    if not isinstance(dim, int) or dim < 1:
+        raise ModelFormatError(f"{path / 'config.json'}: vector_size must be a positive integer")
+    arrays = {}
+    names = cfg.get("arrays", ["vectors"])
+    if "vectors" not in names:
+        raise ModelFormatError(f"{path / 'config.json'}: lists no 'vectors' array")
+    for name in names:
+        if name not in ARRAYS:
+            raise ModelFormatError(f"{path / 'config.json'}: unknown array {name!r}")
+        rows = len(words) - 1 if name == "syn1" else len(words)
+        arrays[name] = load_array(path / f"{name}.npy", max(rows, 1) if name == "syn1" else rows, dim, mmap)
+    return cfg, words, counts, arrays

@@ -1,0 +1,244 @@
+"""Numba kernels: one job (a run of sentences) of skip-gram or CBOW training.
+
+Skip-gram follows Ji et al.'s HogBatch: for one centre word, all context words of its
+window share the same outputs (the centre word and its negative samples, and/or its
+Huffman path), so the updates are small dense matrix products over rows that stay in
+cache, instead of one dot product and two axpys per pair. CBOW averages (or sums) the
+context and predicts the centre word, as in the C tool.
+
+Every kernel returns (loss_sum, loss_terms, effective_words): the exact summed negative
+log-likelihood of the predictions it made, how many predictions (positive pairs for
+skip-gram, centre words for CBOW), and words kept after subsampling.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .sampling import draw_alias, next_random
+
+_U32 = np.uint64(32)
+
+
+@njit(nogil=True, fastmath=True, inline="always")
+def _sigmoid_and_loss(f, label):
+    """sigmoid(f) and -log P(label | f), computed stably with one exp and one log."""
+    e = math.exp(-abs(f))
+    if f >= 0.0:
+        s = 1.0 / (1.0 + e)
+    else:
+        s = e / (1.0 + e)
+    # -log sigmoid(f) if label == 1, -log sigmoid(-f) if label == 0
+    z = -f if label > 0.5 else f
+    loss = max(z, 0.0) + math.log1p(e)
+    return s, loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _subsample(tokens, start, stop, keep, sent, state):
+    """Copy tokens[start:stop] into ``sent``, dropping each word w with probability
+    1 - keep[w] / 2**32. Returns (kept, state)."""
+    n = 0
+    for t in range(start, stop):
+        w = tokens[t]
+        k = keep[w]
+        if k < 4294967296:
+            state, r = next_random(state)
+            if np.int64(r >> _U32) >= k:
+                continue
+        sent[n] = w
+        n += 1
+    return n, state
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad):
+    """Outputs ``rows[:k]`` (with labels) against contexts ``ctxbuf[:nc]``:
+    add the context gradient into ``dctx`` and update the output rows in place.
+    Returns the summed loss of the k * nc predictions."""
+    dim = ctxbuf.shape[1]
+    loss = 0.0
+    for o in range(k):
+        row = rows[o]
+        lab = labels[o]
+        for c in range(nc):
+            f = np.float32(0.0)
+            for d in range(dim):
+                f += weights[row, d] * ctxbuf[c, d]
+            s, l = _sigmoid_and_loss(f, lab)
+            loss += l
+            grad[o, c] = (lab - s) * alpha
+    for o in range(k):
+        row = rows[o]
+        for c in range(nc):
+            g = grad[o, c]
+            for d in range(dim):
+                dctx[c, d] += g * weights[row, d]
+    for o in range(k):
+        row = rows[o]
+        for c in range(nc):
+            g = grad[o, c]
+            for d in range(dim):
+                weights[row, d] += g * ctxbuf[c, d]
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state):
+    """Outputs for negative sampling: the centre word (label 1) then up to ``negative``
+    noise words (label 0); a draw equal to the centre word is skipped, as in the C tool."""
+    rows[0] = centre
+    labels[0] = 1.0
+    k = 1
+    for _ in range(negative):
+        state, r = next_random(state)
+        w = draw_alias(r, neg_thr, neg_alias)
+        if w == centre:
+            continue
+        rows[k] = w
+        labels[k] = 0.0
+        k += 1
+    return k, state
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, keep, neg_thr, neg_alias,
+                 codes, points, code_lengths, window, negative, hs, alpha0, alpha1, seed):
+    dim = syn0.shape[1]
+    state = np.uint64(seed)
+    maxlen = 1
+    for s in range(bounds.shape[0] - 1):
+        maxlen = max(maxlen, bounds[s + 1] - bounds[s])
+    sent = np.empty(maxlen, np.int32)
+    ctx = np.empty(2 * window, np.int32)
+    ctxbuf = np.empty((2 * window, dim), np.float32)
+    dctx = np.empty((2 * window, dim), np.float32)
+    kmax = max(negative + 1, codes.shape[1])
+    rows = np.empty(kmax, np.int64)
+    labels = np.empty(kmax, np.float32)
+    grad = np.empty((kmax, 2 * window), np.float32)
+    total = max(1, bounds[-1] - bounds[0])
+    loss = 0.0
+    terms = 0
+    effective = 0
+    for s in range(bounds.shape[0] - 1):
+        alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((bounds[s] - bounds[0]) / total))
+        n, state = _subsample(tokens, bounds[s], bounds[s + 1], keep, sent, state)
+        effective += n
+        for i in range(n):
+            state, r = next_random(state)
+            b = np.int64((r >> _U32) % np.uint64(window))
+            lo = max(0, i - window + b)
+            hi = min(n, i + window - b + 1)
+            nc = 0
+            for j in range(lo, hi):
+                if j != i:
+                    ctx[nc] = sent[j]
+                    nc += 1
+            if nc == 0:
+                continue
+            for c in range(nc):
+                w = ctx[c]
+                for d in range(dim):
+                    ctxbuf[c, d] = syn0[w, d]
+                    dctx[c, d] = 0.0
+            centre = sent[i]
+            if hs:
+                k = code_lengths[centre]
+                for o in range(k):
+                    rows[o] = points[centre, o]
+                    labels[o] = 1.0 - codes[centre, o]
+                loss += _batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad)
+            if negative > 0:
+                k, state = _draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+                loss += _batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad)
+            for c in range(nc):
+                w = ctx[c]
+                for d in range(dim):
+                    syn0[w, d] += dctx[c, d]
+            terms += nc
+    return loss, terms, effective
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _cbow_outputs(weights, rows, labels, k, h, neu1e, alpha):
+    """One hidden vector ``h`` against outputs ``rows[:k]``: accumulate its gradient in
+    ``neu1e`` and update the output rows. Returns the summed loss."""
+    dim = h.shape[0]
+    loss = 0.0
+    for o in range(k):
+        row = rows[o]
+        f = np.float32(0.0)
+        for d in range(dim):
+            f += weights[row, d] * h[d]
+        s, l = _sigmoid_and_loss(f, labels[o])
+        loss += l
+        g = np.float32((labels[o] - s) * alpha)
+        for d in range(dim):
+            neu1e[d] += g * weights[row, d]
+            weights[row, d] += g * h[d]
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def cbow_job(tokens, bounds, syn0, syn1, syn1neg, keep, neg_thr, neg_alias,
+             codes, points, code_lengths, window, negative, hs, cbow_mean, alpha0, alpha1, seed):
+    dim = syn0.shape[1]
+    state = np.uint64(seed)
+    maxlen = 1
+    for s in range(bounds.shape[0] - 1):
+        maxlen = max(maxlen, bounds[s + 1] - bounds[s])
+    sent = np.empty(maxlen, np.int32)
+    h = np.empty(dim, np.float32)
+    neu1e = np.empty(dim, np.float32)
+    kmax = max(negative + 1, codes.shape[1])
+    rows = np.empty(kmax, np.int64)
+    labels = np.empty(kmax, np.float32)
+    total = max(1, bounds[-1] - bounds[0])
+    loss = 0.0
+    terms = 0
+    effective = 0
+    for s in range(bounds.shape[0] - 1):
+        alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((bounds[s] - bounds[0]) / total))
+        n, state = _subsample(tokens, bounds[s], bounds[s + 1], keep, sent, state)
+        effective += n
+        for i in range(n):
+            state, r = next_random(state)
+            b = np.int64((r >> _U32) % np.uint64(window))
+            lo = max(0, i - window + b)
+            hi = min(n, i + window - b + 1)
+            nc = hi - lo - 1
+            if nc <= 0:
+                continue
+            for d in range(dim):
+                h[d] = 0.0
+                neu1e[d] = 0.0
+            for j in range(lo, hi):
+                if j != i:
+                    w = sent[j]
+                    for d in range(dim):
+                        h[d] += syn0[w, d]
+            if cbow_mean:
+                inv = np.float32(1.0 / nc)
+                for d in range(dim):
+                    h[d] *= inv
+            centre = sent[i]
+            if hs:
+                k = code_lengths[centre]
+                for o in range(k):
+                    rows[o] = points[centre, o]
+                    labels[o] = 1.0 - codes[centre, o]
+                loss += _cbow_outputs(syn1, rows, labels, k, h, neu1e, alpha)
+            if negative > 0:
+                k, state = _draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+                loss += _cbow_outputs(syn1neg, rows, labels, k, h, neu1e, alpha)
+            # As the C tool: every context word receives the whole error (mean and sum).
+            for j in range(lo, hi):
+                if j != i:
+                    w = sent[j]
+                    for d in range(dim):
+                        syn0[w, d] += neu1e[d]
+            terms += 1
+    return loss, terms, effective
