@@ -1,0 +1,278 @@
+"""Watch training in TensorBoard and look at the vectors in its Projector tab.
+
+Everything is written with the ``tensorboard`` package's own writer and protocol
+buffers, so neither TensorFlow nor torch is needed. Layout of a log folder::
+
+    LOGDIR/
+      20261121-160512-sg-ns5-d100-w5/      one folder per run, so runs can be compared
+        events.out.tfevents...             scalars (train/*, epoch/*, eval/*) and hparams
+        projector_config.pbtxt             what the Projector plugin reads
+        embedding/vectors.tsv              the vectors (first ``projector_top`` words)
+        embedding/metadata.tsv             word<TAB>count with a header
+
+Then ``tensorboard --logdir LOGDIR`` shows the curves (Scalars), the run parameters
+(HParams) and the words (Projector).
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_file
+from .callbacks import Callback
+from .errors import ParameterError, WordvecError
+
+PROJECTOR_CONFIG = "projector_config.pbtxt"
+# The CLI and the demo cap the Projector at this many words: the browser holds them all.
+DEFAULT_PROJECTOR_TOP = 10_000
+
+
+def _tb():
+    """TensorBoard's writer and summary builders (imported lazily: ``viz`` extra)."""
+    try:
+        from tensorboard.compat.proto import event_pb2
+        from tensorboard.plugins.hparams import summary_v2 as hparams_summary
+        from tensorboard.plugins.scalar.summary_v2 import scalar_pb
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    except ImportError:
+        raise WordvecError("TensorBoard logging needs the tensorboard package: pip install 'wordvec[viz]'") from None
+    return event_pb2, hparams_summary, scalar_pb, EventFileWriter
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
+
+
+def _safe_tag(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", text).strip("_") or "file"
+
+
+def default_run_name(model=None) -> str:
+    """A timestamp plus a short summary of the parameters, e.g. ``20261121-160512-sg-ns5-d100-w5``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    params = model.get_params() if hasattr(model, "get_params") else {}
+    if not params:
+        return f"{stamp}-{type(model).__name__.lower()}" if model is not None else stamp
+    parts = ["sg" if params.get("sg", True) else "cbow"]
+    if params.get("hs"):
+        parts.append("hs")
+    if params.get("negative"):
+        parts.append(f"ns{params['negative']}")
+    if params.get("vector_size"):
+        parts.append(f"d{params['vector_size']}")
+    if params.get("window"):
+        parts.append(f"w{params['window']}")
+    return "-".join([stamp, *parts])
+
+
+def _unique_dir(parent: Path, name: str) -> Path:
+    """Create ``parent/name`` (or ``name-2``, ``name-3``...) so two runs never share a folder."""
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WordvecError(f"{parent}: cannot create the log folder ({e.strerror or e})") from None
+    for i in range(1, 10_000):
+        path = parent / (name if i == 1 else f"{name}-{i}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise WordvecError(f"{path}: cannot create the run folder ({e.strerror or e})") from None
+    raise WordvecError(f"{parent}: too many runs named {name!r}")
+
+
+def _hparam_value(v):
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if _is_number(v):
+        return v.item() if isinstance(v, np.generic) else v
+    return str(v)
+
+
+def _forget_normed_vectors(wv) -> None:
+    # Query caches (unit vectors) go stale while training moves the vectors.
+    for attr in ("_norms", "_normed", "norms"):
+        if getattr(wv, attr, None) is not None and not callable(getattr(wv, attr)):
+            try:
+                setattr(wv, attr, None)
+            except AttributeError:
+                pass
+
+
+def _spearman(result) -> float | None:
+    """Spearman's rho from ``evaluate_word_pairs``' gensim-style ``(pearson, spearman, oov)``."""
+    try:
+        rho = result[1]
+    except (TypeError, IndexError):
+        return None
+    for attr in ("statistic", "correlation"):
+        if hasattr(rho, attr):
+            rho = getattr(rho, attr)
+            break
+    else:
+        if isinstance(rho, (tuple, list)):
+            rho = rho[0]
+    return float(rho) if _is_number(rho) else None
+
+
+class TensorBoardCallback(Callback):
+    """Write a run's curves, evaluations, parameters and final vectors for TensorBoard.
+
+    - ``on_progress``: ``train/loss``, ``train/learning_rate``, ``train/words_per_sec``
+      (step = words done so far);
+    - ``on_epoch_end``: every number in the epoch's ``logs`` as ``epoch/<key>`` (step =
+      epoch + 1), and with ``eval_analogies`` / ``eval_similarity`` files,
+      ``eval/analogy_accuracy`` and ``eval/spearman/<file stem>``;
+    - parameters as hparams; at the end, the Projector files for ``model.wv``.
+    """
+
+    def __init__(self, logdir, run_name=None, eval_analogies=None, eval_similarity=(), hparams=None,
+                 projector_top=None):
+        self.logdir = Path(logdir)
+        self.run_name = run_name
+        self.eval_analogies = Path(eval_analogies) if eval_analogies else None
+        if isinstance(eval_similarity, (str, Path)):
+            eval_similarity = [eval_similarity]
+        self.eval_similarity = [Path(p) for p in (eval_similarity or ())]
+        for path in ([self.eval_analogies] if self.eval_analogies else []) + self.eval_similarity:
+            if not path.is_file():
+                raise ParameterError(f"{path}: evaluation file not found")
+        if projector_top is not None and (not isinstance(projector_top, int) or projector_top < 1):
+            raise ParameterError(f"projector_top={projector_top!r} is invalid: must be an integer >= 1 or None")
+        self.hparams = dict(hparams or {})
+        self.projector_top = projector_top
+        self.run_dir: Path | None = None
+        self.projector_path: Path | None = None
+        self._writer = None
+        self._last = None  # (time, words_done) of the previous report, for words/s
+        _tb()  # fail now, not after the first epoch, when tensorboard is missing
+
+    # ------------------------------------------------------------------ writing
+    def _scalar(self, tag: str, value, step: int) -> None:
+        event_pb2, _, scalar_pb, _ = _tb()
+        self._writer.add_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=scalar_pb(tag, float(value))))
+
+    def _open(self, model) -> None:
+        if self._writer is not None:
+            return
+        event_pb2, hparams_summary, _, EventFileWriter = _tb()
+        self.run_dir = _unique_dir(self.logdir, self.run_name or default_run_name(model))
+        self.run_name = self.run_dir.name
+        self._writer = EventFileWriter(str(self.run_dir), flush_secs=5)
+        params = dict(model.get_params()) if hasattr(model, "get_params") else {}
+        for key, value in list(params.items()):
+            if value is None:  # "alpha=None" means a default: log the value used, or nothing
+                value = getattr(model, f"effective_{key}", None)
+                params[key] = value
+        params.update(self.hparams)
+        hp = {k: _hparam_value(v) for k, v in params.items() if v is not None}
+        if hp:
+            self._writer.add_event(event_pb2.Event(wall_time=time.time(), step=0, summary=hparams_summary.hparams_pb(hp, trial_id=self.run_name)))
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    # ------------------------------------------------------------------ hooks
+    def on_train_begin(self, model):
+        self._open(model)
+        self._last = (time.perf_counter(), getattr(model, "progress_start_", 0))
+
+    def on_progress(self, model, words_done, loss, lr):
+        self._open(model)
+        now = time.perf_counter()
+        rate = None
+        intervals = getattr(model, "intervals_", None)
+        if intervals and intervals[-1].get("words_done") == words_done:
+            rate = intervals[-1].get("words_per_sec")
+        elif self._last is not None and now > self._last[0]:
+            rate = (words_done - self._last[1]) / (now - self._last[0])
+        self._last = (now, words_done)
+        if _is_number(loss):
+            self._scalar("train/loss", loss, words_done)
+        if _is_number(lr):
+            self._scalar("train/learning_rate", lr, words_done)
+        if _is_number(rate):
+            self._scalar("train/words_per_sec", rate, words_done)
+
+    def on_epoch_end(self, model, epoch, logs):
+        self._open(model)
+        step = int(epoch) + 1
+        for key, value in (logs or {}).items():
+            if key != "epoch" and _is_number(value):
+                self._scalar(f"epoch/{key}", value, step)
+        wv = getattr(model, "wv", None)
+        if wv is not None and (self.eval_analogies or self.eval_similarity):
+            self._evaluate(wv, step)
+        self._writer.flush()
+
+    def _evaluate(self, wv, step: int) -> None:
+        _forget_normed_vectors(wv)
+        try:
+            if self.eval_analogies is not None:
+                score = wv.evaluate_word_analogies(self.eval_analogies)
+                score = score[0] if isinstance(score, tuple) else score
+                if _is_number(score):
+                    self._scalar("eval/analogy_accuracy", score, step)
+            for path in self.eval_similarity:
+                rho = _spearman(wv.evaluate_word_pairs(path))
+                if rho is not None:
+                    self._scalar(f"eval/spearman/{_safe_tag(path.stem)}", rho, step)
+        finally:
+            _forget_normed_vectors(wv)
+
+    def on_train_end(self, model):
+        try:
+            wv = getattr(model, "wv", None)
+            if self.run_dir is not None and wv is not None and len(wv):
+                self.projector_path = write_projector(wv, self.run_dir, top=self.projector_top)
+        finally:
+            self.close()
+
+
+def write_projector(wv, logdir, top: int | None = None, name: str = "embedding") -> Path:
+    """Write the files TensorBoard's Projector reads for the first ``top`` words of ``wv``:
+    ``<name>/vectors.tsv``, ``<name>/metadata.tsv`` (word and count, with a header) and
+    ``projector_config.pbtxt`` (other embeddings already listed there are kept).
+    Returns the config file's path."""
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
+
+    from .formats.projector import write_projector_tsv
+
+    if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
+        raise ParameterError(f"--top={top!r} is invalid: must be an integer >= 1")
+    if not name or name != _safe_tag(name):
+        raise ParameterError(f"embedding name {name!r} is invalid: use letters, digits, '_', '-' or '.'")
+    if len(wv) == 0:
+        raise WordvecError("the vectors hold no words: nothing to show in the Projector")
+    logdir = Path(logdir)
+    if logdir.exists() and not logdir.is_dir():
+        raise WordvecError(f"{logdir}: exists and is not a folder")
+    n = len(wv) if top is None else min(int(top), len(wv))
+    vectors_path, meta_path = write_projector_tsv(wv, logdir / name, top=n, counts_column=wv.counts is not None)
+    config_path = logdir / PROJECTOR_CONFIG
+    config = ProjectorConfig()
+    if config_path.is_file():
+        try:
+            text_format.Parse(config_path.read_text(encoding="utf-8"), config)
+        except (text_format.ParseError, UnicodeDecodeError):
+            config = ProjectorConfig()  # unreadable: ours replaces it
+    for old in [e for e in config.embeddings if e.tensor_name == name]:
+        config.embeddings.remove(old)
+    emb = config.embeddings.add()
+    emb.tensor_name = name
+    # Relative paths: the plugin refuses files outside the config's folder.
+    emb.tensor_path = f"{name}/{vectors_path.name}"
+    emb.metadata_path = f"{name}/{meta_path.name}"
+    emb.tensor_shape.extend([n, int(wv.vectors.shape[1])])
+    with atomic_file(config_path, "w") as f:
+        f.write(text_format.MessageToString(config))
+    return config_path
