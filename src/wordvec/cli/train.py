@@ -7,6 +7,7 @@ import click
 
 from ..errors import ParameterError
 from .main import cli
+from .watch import echo_tensorboard_hint, tensorboard_callbacks, tensorboard_options
 
 
 # Python parameter name -> CLI flag, so errors name what the user typed.
@@ -47,7 +48,8 @@ def cli_names(message: str) -> str:
 )
 @click.option("--max-sentence-length", type=int, default=10000, show_default=True, help="Longer lines are split into chunks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def train(corpus, output, quiet, **params):
+@tensorboard_options
+def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, **params):
     """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line)."""
     from ..training import Word2Vec
 
@@ -55,7 +57,8 @@ def train(corpus, output, quiet, **params):
         model = Word2Vec(**params)
     except ParameterError as e:
         raise ParameterError(cli_names(str(e))) from None
-    model.fit(corpus, progress=not quiet)
+    callbacks = tensorboard_callbacks(logdir, eval_analogies, eval_similarity)
+    model.fit(corpus, progress=not quiet, callbacks=callbacks)
     model.save(output)
     if not quiet:
         last = model.history_[-1]
@@ -63,6 +66,7 @@ def train(corpus, output, quiet, **params):
             f"trained {len(model.wv):,} words x {model.vector_size} dims on {model.encoded_.n_tokens:,} tokens "
             f"x {model.epochs} epochs; final loss {last['loss']:.4f}; saved to {output}"
         )
+        echo_tensorboard_hint(callbacks)
 
 
 @cli.command()
@@ -92,9 +96,13 @@ def _load_vectors(path):
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("demo-model"), show_default=True)
 @click.option("--epochs", type=int, default=5, show_default=True)
 @click.option("-q", "--quiet", is_flag=True)
-def demo(output, epochs, quiet):
+@click.option("--logdir", type=click.Path(path_type=Path), default=None,
+              help="TensorBoard logs [runs/ beside the model folder].")
+def demo(output, epochs, quiet, logdir):
     """Train on a corpus made from the Python standard library's own documentation
     (no download, no network) and show nearest neighbours."""
     from ..demo import run_demo
 
-    run_demo(output, epochs=epochs, quiet=quiet)
+    callbacks = tensorboard_callbacks(logdir or output.parent / "runs", run_name=None)
+    run_demo(output, epochs=epochs, quiet=quiet, extra_callbacks=callbacks)
+    echo_tensorboard_hint(callbacks)

@@ -1,0 +1,46 @@
+"""``--logdir`` / ``--eval-analogies`` / ``--eval-similarity``: the options any training
+command adds to be watched in TensorBoard (see ``wordvec.tensorboard``)."""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import click
+
+
+def tensorboard_options(command):
+    """Add the TensorBoard options to a click command (as ``logdir``, ``eval_analogies``,
+    ``eval_similarity`` keyword arguments)."""
+    for option in reversed([
+        click.option("--logdir", type=click.Path(path_type=Path), default=None,
+                     help="Write TensorBoard logs (curves, parameters, Projector) into a new run folder here."),
+        click.option("--eval-analogies", type=click.Path(path_type=Path), default=None,
+                     help="With --logdir: log analogy accuracy on this questions-words file after every epoch."),
+        click.option("--eval-similarity", type=click.Path(path_type=Path), multiple=True,
+                     help="With --logdir: log Spearman's rho on this word-pair file after every epoch (repeatable)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def tensorboard_callbacks(logdir, eval_analogies=None, eval_similarity=(), run_name=None) -> list:
+    """The callbacks for these options: none without ``--logdir``."""
+    from ..errors import ParameterError
+
+    if logdir is None:
+        if eval_analogies or eval_similarity:
+            raise ParameterError("--eval-analogies/--eval-similarity need --logdir (where to write the scores)")
+        return []
+    from ..tensorboard import DEFAULT_PROJECTOR_TOP, TensorBoardCallback
+
+    return [TensorBoardCallback(logdir, run_name=run_name, eval_analogies=eval_analogies,
+                                eval_similarity=tuple(eval_similarity), projector_top=DEFAULT_PROJECTOR_TOP)]
+
+
+def echo_tensorboard_hint(callbacks) -> None:
+    """Tell the user where the logs are and how to look at them."""
+    from ..tensorboard import TensorBoardCallback
+
+    for cb in callbacks:
+        if isinstance(cb, TensorBoardCallback) and cb.run_dir is not None:
+            click.echo(f"TensorBoard logs in {cb.run_dir}; to watch: tensorboard --logdir {shlex.quote(str(cb.logdir))}")
