@@ -3,6 +3,10 @@
 Files are written under a temporary name in the same folder, flushed, fsynced and renamed.
 A model folder is written whole beside the old one and swapped in with one
 ``renameat2(RENAME_EXCHANGE)`` where the kernel has it (Linux), else two renames.
+
+Temporary names carry the writer's process id (``.NAME.PID.XXXX.tmp``), so leftovers of a
+process that was killed mid-save are recognised and removed by the next save of the same
+path; the previous file or folder is never touched until the new one is complete.
 """
 from __future__ import annotations
 
@@ -11,11 +15,15 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from .errors import WordvecError
+
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 def _fsync_dir(path: Path) -> None:
@@ -32,24 +40,97 @@ def _fsync_dir(path: Path) -> None:
 
 
 def describe_os_error(path, e: OSError) -> str:
-    if e.errno == errno.ENOSPC:
+    if e.errno in _NO_SPACE:
         return f"{path}: no space left on device; the previous file is unchanged"
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if e.errno in _DENIED:
         return f"{path}: permission denied; the previous file is unchanged"
     return f"{path}: write failed ({e.strerror or e}); the previous file is unchanged"
 
 
+def _umask() -> int:
+    # mkstemp/mkdtemp create 0600/0700; a saved model should get the usual permissions.
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _target(path) -> Path:
+    """The path to replace: a symlink is followed, so the link keeps pointing at the save."""
+    path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    return path
+
+
+def _parent(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but not ours (EPERM)
+        return True
+    return True
+
+
+def remove_stale_temporaries(path) -> None:
+    """Clean up after writers of ``path`` that died mid-save: their ``.NAME.PID.*.tmp``
+    files and folders are incomplete saves (or an old folder already swapped out) and are
+    deleted; an ``.old`` folder (moved aside where no atomic exchange exists) is moved back
+    if ``path`` itself is missing, else deleted."""
+    path = Path(path)
+    pattern = re.compile(r"\." + re.escape(path.name) + r"\.(\d+)\.[a-z0-9_]{8}\.(tmp|old)\Z")
+    try:
+        entries = list(os.scandir(_parent(path)))
+    except OSError:
+        return
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if not m or int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1))):
+            continue
+        if m.group(2) == "old" and not os.path.lexists(path):
+            with contextlib.suppress(OSError):
+                os.rename(entry.path, path)
+                continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _prefix(path: Path) -> str:
+    return f".{path.name}.{os.getpid()}."
+
+
 @contextlib.contextmanager
 def atomic_file(path, mode: str = "wb"):
-    """Open a temporary file beside ``path``; on success it replaces ``path`` atomically."""
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
+    """Open a temporary file beside ``path``; on success it replaces ``path`` atomically.
+
+    If the body raises (or the disk fills up), the temporary file is removed and ``path`` is
+    left as it was; OS errors become a one-line ``WordvecError`` naming ``path``."""
+    path = _target(path)
+    parent = _parent(path)
+    if path.is_dir():
+        raise WordvecError(f"{path}: is a folder, expected a file name")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        remove_stale_temporaries(path)
+        fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=".tmp", dir=parent)
     except OSError as e:
         raise WordvecError(describe_os_error(path, e)) from None
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as f:
             yield f
             f.flush()
@@ -83,44 +164,61 @@ _RENAME_EXCHANGE = 2
 
 
 def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step; False where the kernel or filesystem cannot."""
     if _RENAMEAT2 is None:
         return False
     rc = _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return rc == 0
 
 
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(dirpath, name), "rb") as fh:
+                os.fsync(fh.fileno())
+        _fsync_dir(Path(dirpath))
+
+
 @contextlib.contextmanager
 def atomic_directory(path):
     """Yield a fresh temporary folder beside ``path``; on success it becomes ``path``,
-    replacing any previous folder as a whole."""
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
+    replacing any previous folder as a whole.
+
+    Until the swap, ``path`` is untouched; if the body raises (or the disk fills up) the
+    temporary folder is removed and ``path`` is left as it was."""
+    path = _target(path)
+    parent = _parent(path)
     if path.exists() and not path.is_dir():
         raise WordvecError(f"{path}: exists and is not a folder")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
+        remove_stale_temporaries(path)
+        tmp = Path(tempfile.mkdtemp(prefix=_prefix(path), suffix=".tmp", dir=parent))
+        os.chmod(tmp, 0o777 & ~_umask())
     except OSError as e:
         raise WordvecError(describe_os_error(path, e)) from None
     try:
         yield tmp
-        for f in tmp.iterdir():
-            if f.is_file():
-                with open(f, "rb") as fh:
-                    os.fsync(fh.fileno())
-        _fsync_dir(tmp)
+        _fsync_tree(tmp)
         if path.exists():
-            if _exchange(tmp, path):
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
+            if not _exchange(tmp, path):
+                # No atomic exchange here: move the old folder aside under a temporary
+                # name (cleaned by the next save if we die now), then move the new one in.
+                old = Path(tempfile.mkdtemp(prefix=_prefix(path), suffix=".old", dir=parent))
                 os.rmdir(old)
                 os.rename(path, old)
-                os.rename(tmp, path)
-                shutil.rmtree(old, ignore_errors=True)
+                try:
+                    os.rename(tmp, path)
+                except BaseException:
+                    os.rename(old, path)
+                    raise
+                tmp = old
+            # ``tmp`` now holds the old folder.
+            _fsync_dir(parent)
+            shutil.rmtree(tmp, ignore_errors=True)
         else:
             os.rename(tmp, path)
-        _fsync_dir(parent)
+            _fsync_dir(parent)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise WordvecError(describe_os_error(path, e)) from None
