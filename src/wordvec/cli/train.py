@@ -1,4 +1,4 @@
-"""``wordvec train``, ``wordvec similar`` and ``wordvec demo``."""
+"""``wordvec train`` and ``wordvec demo`` (``similar`` is in ``query.py``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -67,29 +67,6 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, **para
             f"x {model.epochs} epochs; final loss {last['loss']:.4f}; saved to {output}"
         )
         echo_tensorboard_hint(callbacks)
-
-
-@cli.command()
-@click.argument("model", type=click.Path(path_type=Path))
-@click.argument("word")
-@click.option("-n", "--topn", type=int, default=10, show_default=True)
-def similar(model, word, topn):
-    """Print the words nearest to WORD (cosine similarity)."""
-    from ..vectors import WordVectors
-
-    if topn < 1:
-        raise ParameterError(f"--topn={topn} is invalid: must be >= 1")
-    wv = _load_vectors(model)
-    for w, s in wv.most_similar(word, topn=topn):
-        click.echo(f"{s:.4f}  {w}")
-
-
-def _load_vectors(path):
-    from ..formats.native import is_native_model, load_model_dir
-    from ..vectors import WordVectors
-
-    _, words, counts, arrays = load_model_dir(path, mmap=True)
-    return WordVectors(words, arrays["vectors"], counts)
 
 
 @cli.command()

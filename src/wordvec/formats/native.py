@@ -165,3 +165,19 @@ def load_model_dir(path, mmap: bool = False) -> tuple[dict, list[str], np.ndarra
         rows = len(words) - 1 if name == "syn1" else len(words)
         arrays[name] = load_array(path / f"{name}.npy", max(rows, 1) if name == "syn1" else rows, dim, mmap)
     return cfg, words, counts, arrays
+
+
+def save_vectors(wv, path) -> None:
+    """Write a vectors-only model folder (no output weights: enough for queries and export)."""
+    from .. import __version__
+
+    config = {"wordvec_version": __version__, "model": "vectors", "vector_size": wv.vector_size}
+    save_model_dir(path, config, wv.index_to_key, wv.counts, {"vectors": wv.vectors})
+
+
+def load_vectors(path, mmap: bool = False):
+    """The ``WordVectors`` of any model folder (a trained model or vectors only)."""
+    from ..vectors import WordVectors
+
+    _, words, counts, arrays = load_model_dir(path, mmap=mmap)
+    return WordVectors(words, arrays["vectors"], counts)

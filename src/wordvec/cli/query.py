@@ -1,0 +1,168 @@
+"""``wordvec similar | analogy | odd | predict | evaluate | export``: query, evaluate and
+exchange trained vectors. MODEL is a wordvec model folder or a word2vec C-format file."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import ParameterError, WordvecError
+from .main import cli
+
+EXPORT_FORMATS = ("word2vec-text", "word2vec-bin", "projector", "tensorboard")
+
+
+def load_vectors(path):
+    from ..vectors import WordVectors
+
+    return WordVectors.load(path, mmap=True)
+
+
+def _check_topn(topn: int) -> None:
+    if topn < 1:
+        raise ParameterError(f"--topn={topn} is invalid: must be >= 1")
+
+
+def _print_pairs(pairs) -> None:
+    for w, s in pairs:
+        click.echo(f"{s:.4f}  {w}")
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("word")
+@click.option("-n", "--topn", type=int, default=10, show_default=True)
+def similar(model, word, topn):
+    """Print the words nearest to WORD (cosine similarity)."""
+    _check_topn(topn)
+    _print_pairs(load_vectors(model).most_similar(word, topn=topn))
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("a")
+@click.argument("b")
+@click.argument("c")
+@click.option("-n", "--topn", type=int, default=5, show_default=True)
+@click.option("--cosmul", is_flag=True, help="Use 3CosMul (Levy & Goldberg) instead of 3CosAdd.")
+def analogy(model, a, b, c, topn, cosmul):
+    """A is to B as C is to ?  (e.g. man king woman -> queen)."""
+    _check_topn(topn)
+    wv = load_vectors(model)
+    query = wv.most_similar_cosmul if cosmul else wv.most_similar
+    _print_pairs(query(positive=[b, c], negative=[a], topn=topn))
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("words", nargs=-1, required=True)
+def odd(model, words):
+    """Print the word that fits least with the others."""
+    if len(words) < 2:
+        raise ParameterError("odd: give at least two words")
+    click.echo(load_vectors(model).doesnt_match(words))
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("context")
+@click.option("-n", "--topn", type=int, default=10, show_default=True)
+@click.option("--method", type=click.Choice(["ns", "hs"]), default=None,
+              help="Output layer to use [negative sampling when trained with it].")
+def predict(model, context, topn, method):
+    """Predict the missing word of CONTEXT, e.g. "the wide _ shimmered" ('_' marks the gap;
+    needs a model folder saved by training, which holds the output weights)."""
+    from ..formats.native import is_native_model, read_config
+    from ..training import Word2Vec
+
+    _check_topn(topn)
+    if not is_native_model(model):
+        raise WordvecError(f"{model}: predict needs a wordvec model folder (the output weights); "
+                           "word2vec C-format files hold only the input vectors")
+    if read_config(model).get("model") == "vectors":
+        raise WordvecError(f"{model}: holds vectors only; predict needs a model saved by training (the output weights)")
+    words = [w for w in context.split() if w != "_"]
+    if not words:
+        raise ParameterError("predict: the context has no words besides '_'")
+    from ..prediction import predict_output_word
+
+    _print_pairs(predict_output_word(Word2Vec.load(model, mmap=True), words, topn=topn, method=method))
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--analogies", type=click.Path(path_type=Path), help="questions-words file (': section' headers).")
+@click.option("--similarity", type=click.Path(path_type=Path), multiple=True,
+              help="Word-pair similarity file (word word score); repeatable.")
+@click.option("--restrict-vocab", type=int, default=30000, show_default=True,
+              help="Analogies: only the most frequent words are candidates.")
+@click.option("--method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd", show_default=True)
+@click.option("--case-sensitive", is_flag=True, help="Compare words as they are (default: upper-cased, as gensim).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line instead of tables.")
+def evaluate(model, analogies, similarity, restrict_vocab, method, case_sensitive, as_json):
+    """Analogy accuracy (per section) and word-similarity correlations."""
+    if analogies is None and not similarity:
+        raise ParameterError("evaluate: give --analogies FILE and/or --similarity FILE")
+    if restrict_vocab < 1:
+        raise ParameterError(f"--restrict-vocab={restrict_vocab} is invalid: must be >= 1")
+    wv = load_vectors(model)
+    out: dict = {"model": str(model), "vocab_size": len(wv), "vector_size": wv.vector_size}
+    result = None
+    if analogies is not None:
+        result = wv.evaluate_word_analogies(analogies, restrict_vocab=restrict_vocab,
+                                            case_insensitive=not case_sensitive, method=method)
+        out.update(result.to_dict())
+    sims = {}
+    for path in similarity:
+        r = wv.evaluate_word_pairs(path, case_insensitive=not case_sensitive)
+        sims[Path(path).name if Path(path).name not in sims else str(path)] = r.to_dict()
+    if similarity:
+        out["similarity"] = sims
+    if as_json:
+        click.echo(json.dumps(out, sort_keys=True))
+        return
+    if result is not None:
+        click.echo(f"analogies: {analogies} ({method}, top {restrict_vocab:,} words)")
+        click.echo(f"{'section':<28} {'correct':>8} {'total':>8} {'skipped':>8} {'accuracy':>9}")
+        rows = result.sections + [result.semantic, result.syntactic]
+        for s in rows:
+            click.echo(f"{s.name:<28} {s.correct:>8} {s.total:>8} {s.skipped:>8} {100 * s.accuracy:>8.1f}%")
+        click.echo(f"{'total':<28} {result.correct:>8} {result.total:>8} {result.skipped:>8} {100 * result.accuracy:>8.1f}%")
+    for name, r in sims.items():
+        click.echo(f"similarity {name}: spearman {r['spearman']:.4f}  pearson {r['pearson']:.4f}  "
+                   f"pairs {r['pairs']}  skipped {100 * r['oov_ratio']:.1f}%")
+
+
+@cli.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File (word2vec-*) or folder (projector) to write.")
+@click.option("--top", type=int, default=None, help="Only the N most frequent words.")
+@click.option("--logdir", type=click.Path(path_type=Path), default=None, help="TensorBoard log folder (tensorboard).")
+def export(model, fmt, output, top, logdir):
+    """Write the vectors in an exchange format."""
+    if top is not None and top < 1:
+        raise ParameterError(f"--top={top} is invalid: must be >= 1")
+    wv = load_vectors(model)
+    if fmt == "tensorboard":
+        logdir = logdir or output
+        if logdir is None:
+            raise ParameterError("export --format tensorboard: give --logdir DIR")
+        from ..tensorboard import write_projector
+
+        write_projector(wv, logdir, top=top)
+        written = logdir
+    else:
+        if output is None:
+            raise ParameterError(f"export --format {fmt}: give -o/--output PATH")
+        if fmt == "projector":
+            from ..formats.projector import write_projector_tsv
+
+            write_projector_tsv(wv, output, top=top)
+        else:
+            wv.save_word2vec_format(output, binary=fmt == "word2vec-bin", top=top)
+        written = output
+    n = len(wv) if top is None else min(top, len(wv))
+    click.echo(f"wrote {n:,} words x {wv.vector_size} dims ({fmt}) to {written}")

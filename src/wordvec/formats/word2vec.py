@@ -1,0 +1,258 @@
+"""The original C word2vec tool's vector files, text and binary, as gensim reads and writes them.
+
+Both start with a header line ``<words> <dims>``. Text: then one line per word, the word and
+its values separated by spaces. Binary: then per word ``<word> `` followed by ``dims``
+little-endian float32 values (the C tool adds a newline after each, gensim does not).
+
+Reading is tolerant of what real files contain (trailing spaces, CRLF, optional newlines
+between binary records, words that are not UTF-8: replaced, counted and warned about) and
+strict about what they must contain: the header's counts must match the body, values must be
+finite, words unique. Every rejection names the file and the line (text) or record (binary).
+"""
+from __future__ import annotations
+
+import gzip
+import mmap
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_file
+from ..errors import ModelFormatError, WordvecError
+
+_WHITESPACE = b" \t\n\r\v\f"
+
+
+def _open_bytes(path: Path):
+    """The whole file as a bytes-like object: memory-mapped, or decompressed for .gz."""
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        with open(path, "rb") as f:
+            if f.seek(0, 2) == 0:
+                return b""
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except FileNotFoundError:
+        raise ModelFormatError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ModelFormatError(f"{path}: is a folder, not a word2vec file") from None
+    except (OSError, EOFError) as e:
+        raise ModelFormatError(f"{path}: unreadable ({e})") from None
+
+
+def _parse_header(path: Path, data) -> tuple[int, int, int]:
+    """(words, dims, offset of the first record)."""
+    end = data.find(b"\n")
+    line = bytes(data[: end if end >= 0 else len(data)])
+    parts = line.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        shown = line[:60].decode("utf-8", "replace")
+        raise ModelFormatError(
+            f"{path}:1: expected a header '<number of words> <dimensions>', found {shown!r}"
+            + (" (an empty file)" if not line.strip() else "")
+        )
+    n, dim = int(parts[0]), int(parts[1])
+    if dim < 1:
+        raise ModelFormatError(f"{path}:1: the header says {dim} dimensions; must be >= 1")
+    return n, dim, (end + 1 if end >= 0 else len(data))
+
+
+def _looks_like_text(data, start: int, dim: int) -> bool:
+    """True when the first record after the header is a text line: a word and ``dim`` numbers."""
+    end = data.find(b"\n", start)
+    line = bytes(data[start : end if end >= 0 else len(data)])
+    parts = line.split()
+    if len(parts) != dim + 1:
+        return False
+    try:
+        np.array(parts[1:], dtype=np.float64)
+    except ValueError:
+        return False
+    return True
+
+
+class _Words:
+    """Decodes words, counting those that are not UTF-8 and refusing duplicates."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.words: list[str] = []
+        self.seen: dict[str, int] = {}
+        self.replaced = 0
+        self.first_replaced = None
+
+    def add(self, raw: bytes, where: str) -> bool:
+        """Add a word; False when it only duplicates another after replacing bad bytes."""
+        try:
+            word = raw.decode("utf-8")
+            replaced = False
+        except UnicodeDecodeError:
+            word = raw.decode("utf-8", "replace")
+            replaced = True
+            self.replaced += 1
+            self.first_replaced = self.first_replaced or where
+        if not word:
+            raise ModelFormatError(f"{self.path}:{where}: empty word")
+        if word in self.seen:
+            if replaced:
+                return False
+            raise ModelFormatError(f"{self.path}:{where}: duplicate word {word!r} (first at {self.seen[word]})")
+        self.seen[word] = where
+        self.words.append(word)
+        return True
+
+    def warn(self, dropped: int) -> None:
+        if self.replaced:
+            msg = (f"{self.path}: {self.replaced} word(s) were not valid UTF-8; bad bytes replaced with U+FFFD "
+                   f"(first at {self.first_replaced})")
+            if dropped:
+                msg += f"; {dropped} of them then duplicated an earlier word and were dropped"
+            warnings.warn(msg, UnicodeWarning, stacklevel=4)
+
+
+def _check_finite(path: Path, vectors: np.ndarray, where_of) -> None:
+    bad = ~np.isfinite(vectors).all(axis=1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ModelFormatError(f"{path}:{where_of(i)}: NaN or infinite value in the vector")
+
+
+def _read_text(path: Path, data, n: int, dim: int, start: int, limit: int | None):
+    words = _Words(path)
+    want = n if limit is None else min(n, limit)
+    vectors = np.empty((want, dim), np.float32)
+    linenos = np.empty(want, np.int64)
+    pos, lineno, row, dropped = start, 1, 0, 0
+    size = len(data)
+    while pos < size and row < want:
+        end = data.find(b"\n", pos)
+        end = size if end < 0 else end
+        line = bytes(data[pos:end]).rstrip(_WHITESPACE)
+        pos = end + 1
+        lineno += 1
+        if not line.strip(_WHITESPACE):
+            continue  # blank lines carry nothing
+        raw_word, _, rest = line.lstrip(b"\n\r").partition(b" ")
+        values = rest.split()
+        if len(values) != dim:
+            raise ModelFormatError(f"{path}:{lineno}: expected a word and {dim} values, found {len(values)} value(s)")
+        try:
+            vec = np.array(values, dtype=np.float64)
+        except ValueError:
+            raise ModelFormatError(f"{path}:{lineno}: a value is not a number") from None
+        if not words.add(raw_word, str(lineno)):
+            dropped += 1
+            continue
+        vectors[row] = vec
+        linenos[row] = lineno
+        row += 1
+    if row < want:
+        raise ModelFormatError(
+            f"{path}:{lineno}: file ends after {row + dropped} vectors but the header says {n} (truncated?)"
+        )
+    if limit is None:
+        while pos < size:  # anything but blank lines after the last vector is an error
+            end = data.find(b"\n", pos)
+            end = size if end < 0 else end
+            lineno += 1
+            if bytes(data[pos:end]).strip(_WHITESPACE):
+                raise ModelFormatError(f"{path}:{lineno}: more vectors than the {n} the header says")
+            pos = end + 1
+    _check_finite(path, vectors[:row], lambda i: str(linenos[i]))
+    words.warn(dropped)
+    return words.words, vectors[:row]
+
+
+def _read_binary(path: Path, data, n: int, dim: int, start: int, limit: int | None):
+    words = _Words(path)
+    want = n if limit is None else min(n, limit)
+    nbytes = 4 * dim
+    vectors = np.empty((want, dim), np.float32)
+    pos, row, record, dropped = start, 0, 0, 0
+    size = len(data)
+    while row < want:
+        record += 1
+        # Skip the newline the C tool writes after each vector (gensim writes none).
+        while pos < size and data[pos : pos + 1] in (b"\n", b"\r"):
+            pos += 1
+        space = data.find(b" ", pos, min(size, pos + 100_000))
+        if space < 0:
+            raise ModelFormatError(
+                f"{path}: record {record} (byte {pos}): "
+                + (f"file ends after {record - 1} vectors but the header says {n} (truncated?)" if size - pos < 100_000
+                   else "no word found (is this really a word2vec binary file?)")
+            )
+        if space + 1 + nbytes > size:
+            raise ModelFormatError(
+                f"{path}: record {record} (byte {pos}): file ends inside the vector (truncated?); the header says {n} x {dim}"
+            )
+        if words.add(bytes(data[pos:space]), f"record {record}"):
+            vectors[row] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
+            row += 1
+        else:
+            dropped += 1
+        pos = space + 1 + nbytes
+    if limit is None:
+        rest = bytes(data[pos : pos + 4096])
+        if rest.strip(_WHITESPACE):
+            raise ModelFormatError(f"{path}: byte {pos}: data after the {n} vectors the header says (wrong header?)")
+    _check_finite(path, vectors[:row], lambda i: f"record {i + 1}")
+    words.warn(dropped)
+    return words.words, vectors[:row]
+
+
+def read_word2vec(path, binary: bool | None = None, limit: int | None = None):
+    """Load a C-format file into ``WordVectors``; ``binary=None`` detects the format and
+    ``limit`` reads only the first words. Files ending in .gz are decompressed."""
+    from ..vectors import WordVectors
+
+    path = Path(path)
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise WordvecError(f"limit={limit!r} is invalid: must be an integer >= 0 or None")
+    data = _open_bytes(path)
+    try:
+        n, dim, start = _parse_header(path, data)
+        if binary is None:
+            binary = not _looks_like_text(data, start, dim) if n else False
+        reader = _read_binary if binary else _read_text
+        words, vectors = reader(path, data, n, dim, start, limit)
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+    return WordVectors(words, vectors)
+
+
+def _check_words(path: Path, words) -> None:
+    for i, w in enumerate(words):
+        if not w or any(c in w for c in " \t\n\r\v\f"):
+            raise WordvecError(
+                f"{path}: cannot write word #{i + 1} {w!r}: word2vec files separate words by whitespace, "
+                "so words must be non-empty and contain none"
+            )
+
+
+def write_word2vec(wv, path, binary: bool = False, top: int | None = None) -> Path:
+    """Write the first ``top`` words (all by default) in the C tool's text or binary format.
+
+    Text values are written with 9 significant digits, enough to read back the same float32."""
+    path = Path(path)
+    n = len(wv) if top is None else max(0, min(int(top), len(wv)))
+    words = wv.index_to_key[:n]
+    _check_words(path, words)
+    vectors = np.ascontiguousarray(wv.vectors[:n], dtype="<f4")
+    if not np.isfinite(vectors).all():
+        bad = int(np.argmax(~np.isfinite(vectors).all(axis=1)))
+        raise WordvecError(f"{path}: word {words[bad]!r} has a NaN or infinite value; refusing to write it")
+    dim = vectors.shape[1]
+    with atomic_file(path, "wb") as f:
+        f.write(f"{n} {dim}\n".encode())
+        if binary:
+            for w, row in zip(words, vectors):
+                f.write(w.encode("utf-8") + b" " + row.tobytes() + b"\n")
+        else:
+            fmt = " ".join(["%.9g"] * dim)
+            for w, row in zip(words, vectors):
+                f.write((w + " " + fmt % tuple(row.tolist()) + "\n").encode("utf-8"))
+    return path

@@ -1,0 +1,85 @@
+"""Predict a missing word from its context with the trained output weights.
+
+The hidden layer is the mean (``cbow_mean``) or sum of the context words' input vectors, as
+in gensim's ``predict_output_word``. With negative sampling the scores are a softmax over
+``syn1neg @ hidden``; with hierarchical softmax each word's probability is the product of
+the sigmoids along its Huffman path (these sum to 1 over the vocabulary).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .errors import ParameterError, WordvecError
+from .vectors import top_k
+
+METHODS = ("ns", "hs")
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    return -np.logaddexp(0.0, -x)
+
+
+def word_probabilities(model, hidden: np.ndarray, method: str) -> np.ndarray:
+    """P(word | hidden) for every word of the vocabulary (float64, sums to 1)."""
+    h = hidden.astype(np.float64)
+    if method == "ns":
+        logits = np.asarray(model.syn1neg, dtype=np.float64) @ h
+        logits -= logits.max()  # stable softmax; gensim's plain exp overflows on long vectors
+        p = np.exp(logits)
+        return p / p.sum()
+    n = len(model.wv)
+    if n == 1:
+        return np.ones(1)
+    node_scores = np.asarray(model.syn1, dtype=np.float64) @ h
+    lengths = np.asarray(model._code_lengths[:n])
+    width = int(lengths.max())
+    points = np.asarray(model._points[:n, :width], dtype=np.int64)
+    codes = np.asarray(model._codes[:n, :width], dtype=np.float64)
+    on_path = np.arange(width)[None, :] < lengths[:, None]
+    # Branch label is 1 - code: the C tool trains sigmoid(h . syn1[point]) towards it.
+    x = np.where(on_path, (1.0 - 2.0 * codes) * node_scores[np.where(on_path, points, 0)], np.inf)
+    logp = _log_sigmoid(x).sum(axis=1)
+    return np.exp(logp)
+
+
+def predict_output_word(model, context_words, topn: int = 10, method: str | None = None):
+    """The ``topn`` likeliest centre words for ``context_words``, as (word, probability).
+
+    ``method`` is ``ns`` (negative sampling, gensim's choice) or ``hs``; by default the
+    model's negative-sampling weights when it has them, else its hierarchical softmax.
+    Unknown context words are left out with a warning; a KeyError names them when none is known.
+    """
+    if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 1:
+        raise ParameterError(f"topn={topn!r} is invalid: must be an integer >= 1")
+    if getattr(model, "wv", None) is None:
+        raise WordvecError("predict_output_word: the model has no vectors yet; train it first")
+    has_ns = getattr(model, "syn1neg", None) is not None
+    has_hs = getattr(model, "syn1", None) is not None and bool(getattr(model, "hs", False))
+    if method is None:
+        method = "ns" if has_ns else "hs"
+    if method not in METHODS:
+        raise ParameterError(f"method={method!r} is invalid: must be one of {', '.join(METHODS)} or None")
+    if (method == "ns" and not has_ns) or (method == "hs" and not has_hs):
+        raise WordvecError(
+            "predict_output_word needs output weights (negative sampling or hierarchical softmax): "
+            "these vectors have none; load a model saved by Word2Vec.save, not vectors only"
+            if not (has_ns or has_hs) else f"predict_output_word: the model was not trained with method={method!r}"
+        )
+    if isinstance(context_words, str):
+        context_words = context_words.split()
+    context_words = list(context_words)
+    wv = model.wv
+    known = [wv.key_to_index[w] for w in context_words if w in wv.key_to_index]
+    unknown = [w for w in context_words if w not in wv.key_to_index]
+    if not known:
+        raise KeyError(f"no context word is in the vocabulary: {', '.join(map(repr, unknown)) or '(none given)'}")
+    if unknown:
+        warnings.warn(f"context words not in the vocabulary, left out: {', '.join(map(repr, unknown))}", stacklevel=2)
+    hidden = np.asarray(wv.vectors[known], dtype=np.float64).sum(axis=0)
+    if getattr(model, "cbow_mean", True):
+        hidden /= len(known)
+    probs = word_probabilities(model, hidden, method)
+    best = top_k(probs, min(int(topn), len(probs)))
+    return [(wv.index_to_key[i], float(probs[i])) for i in best]
