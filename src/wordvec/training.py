@@ -47,6 +47,13 @@ def _check(name, value, ok: bool, allowed: str):
         raise ParameterError(f"{name}={value!r} is invalid: must be {allowed}")
 
 
+def _epoch_totals(carried: dict, loss, terms, eff, words, seconds) -> tuple:
+    """This run's sums for an epoch plus those carried over from before a resume."""
+    return (loss + carried.get("loss_sum", 0.0), terms + carried.get("loss_terms", 0),
+            eff + carried.get("effective_words", 0), words + carried.get("words", 0),
+            seconds + carried.get("seconds", 0.0))
+
+
 class Word2Vec:
     """word2vec: skip-gram or CBOW, negative sampling and/or hierarchical softmax.
 
@@ -103,6 +110,8 @@ class Word2Vec:
         self.validate()
         self.history_: list[dict] = []
         self.intervals_: list[dict] = []
+        self.partial_epoch_: dict = {}  # sums over the jobs done in an interrupted epoch
+        self._safe_point_calls: list = []
         self.wv: WordVectors | None = None
 
     # ------------------------------------------------------------------ parameters
@@ -123,7 +132,9 @@ class Word2Vec:
             return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
         def is_num(v):
-            return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+            # Integers are finite (and may be too large for math.isfinite).
+            return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and (
+                is_int(v) or math.isfinite(v))
 
         _check("vector_size", self.vector_size, is_int(self.vector_size) and 1 <= self.vector_size <= 100_000, "an integer in [1, 100000]")
         _check("window", self.window, is_int(self.window) and 1 <= self.window <= 1000, "an integer in [1, 1000]")
@@ -139,7 +150,7 @@ class Word2Vec:
         _check("epochs", self.epochs, is_int(self.epochs) and 1 <= self.epochs <= 100_000, "an integer >= 1")
         if self.workers is not None:
             _check("workers", self.workers, is_int(self.workers) and 1 <= self.workers <= 1024, "an integer in [1, 1024]")
-        _check("seed", self.seed, is_int(self.seed), "an integer")
+        _check("seed", self.seed, is_int(self.seed) and 0 <= self.seed < 2**64, "an integer in [0, 2**64)")
         if self.max_vocab_size is not None:
             _check("max_vocab_size", self.max_vocab_size, is_int(self.max_vocab_size) and self.max_vocab_size >= 1, "an integer >= 1 or None")
         if self.max_final_vocab is not None:
@@ -234,10 +245,30 @@ class Word2Vec:
                 self.history_.append(logs)
                 self.epochs_done_ += 1
                 self.jobs_done_ = 0
+                self.partial_epoch_ = {}
                 cbs.on_epoch_end(self, self.epochs_done_ - 1, logs)
+                self._run_safe_point_calls()
         finally:
+            self._safe_point_calls = []
             cbs.on_train_end(self)
         return self
+
+    def at_next_safe_point(self, fn) -> None:
+        """During training, call ``fn(model)`` at the next job boundary: workers paused, no
+        job half done, and weights, ``epochs_done_``, ``jobs_done_`` and ``partial_epoch_``
+        consistent, so a checkpoint written then resumes exactly (see ``wordvec.checkpoint``)."""
+        self._safe_point_calls.append(fn)
+
+    def _run_safe_point_calls(self) -> None:
+        calls, self._safe_point_calls = self._safe_point_calls, []
+        for fn in calls:
+            fn(self)
+
+    def _keep_partial(self, carried: dict, loss, terms, eff, words, seconds) -> None:
+        """Remember the sums of the jobs done so far in this epoch (for a checkpoint)."""
+        self.partial_epoch_ = dict(zip(
+            ("loss_sum", "loss_terms", "effective_words", "words", "seconds"),
+            _epoch_totals(carried, loss, terms, eff, words, seconds)))
 
     def _run_epoch(self, epoch: int, cbs: CallbackList) -> dict:
         enc = self.encoded_
@@ -250,8 +281,11 @@ class Word2Vec:
         syn1 = self.syn1 if self.syn1 is not None else dummy
         syn1neg = self.syn1neg if self.syn1neg is not None else dummy
         start_job = self.jobs_done_
+        carried = dict(self.partial_epoch_) if start_job else {}  # done before a resume
         next_job = [start_job]
         lock = threading.Lock()
+        paused = [False]  # workers take no new job while a safe point is reached
+        unpaused = threading.Condition(lock)
         stop = threading.Event()
         results: queue.Queue = queue.Queue()
 
@@ -263,9 +297,11 @@ class Word2Vec:
                 with open(enc.tokens_path, "rb") as fh:
                     while not stop.is_set():
                         with lock:
+                            while paused[0] and not stop.is_set():
+                                unpaused.wait()
                             j = next_job[0]
                             next_job[0] += 1
-                        if j >= len(jobs):
+                        if j >= len(jobs) or stop.is_set():
                             break
                         s0, s1 = int(jobs[j, 0]), int(jobs[j, 1])
                         t0, t1 = int(offsets[s0]), int(offsets[s1])
@@ -302,6 +338,7 @@ class Word2Vec:
         last_lr = lr_at(epoch * enc.n_tokens + done_words)
         alive = n_workers
         error = None
+        safe_at = None  # jobs before this one are all taken; wait for them to finish
         try:
             while alive:
                 try:
@@ -335,11 +372,33 @@ class Word2Vec:
                     self.intervals_.append(record)
                     cbs.on_progress(self, record["words_done"], record["loss"], last_lr)
                     iv_loss, iv_terms, iv_words, iv_start = 0.0, 0, 0, now
+                if self._safe_point_calls and safe_at is None and error is None:
+                    with lock:
+                        paused[0] = True
+                        safe_at = min(next_job[0], len(jobs))
+                if safe_at is not None and len(finished) >= safe_at - start_job:
+                    self.jobs_done_ = safe_at
+                    self._keep_partial(carried, ep_loss, ep_terms, ep_eff, ep_words, now - started)
+                    self._run_safe_point_calls()
+                    with lock:
+                        paused[0] = False
+                        unpaused.notify_all()
+                    safe_at = None
         except KeyboardInterrupt:
             stop.set()
+            with lock:
+                unpaused.notify_all()
             for t in threads:
                 t.join()
+            # Count the jobs that finished after the interrupt, so resume repeats none.
+            while not results.empty():
+                item = results.get_nowait()
+                if isinstance(item, tuple):
+                    finished.add(item[0])
+                    ep_words, ep_loss, ep_terms, ep_eff = (
+                        ep_words + item[1], ep_loss + item[2], ep_terms + item[3], ep_eff + item[4])
             self._record_partial(start_job, finished)
+            self._keep_partial(carried, ep_loss, ep_terms, ep_eff, ep_words, time.perf_counter() - started)
             raise TrainingInterrupted(
                 f"training interrupted in epoch {epoch + 1} after {self.progress_start_} of {self.progress_total_} words"
             ) from None
@@ -348,7 +407,8 @@ class Word2Vec:
         if error is not None:
             self._record_partial(start_job, finished)
             raise error
-        seconds = time.perf_counter() - started
+        ep_loss, ep_terms, ep_eff, ep_words, seconds = _epoch_totals(
+            carried, ep_loss, ep_terms, ep_eff, ep_words, time.perf_counter() - started)
         return {
             "epoch": epoch,
             "loss": ep_loss / max(1, ep_terms),

@@ -1,6 +1,7 @@
 """``wordvec train`` and ``wordvec demo`` (``similar`` is in ``query.py``)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -22,8 +23,9 @@ def cli_names(message: str) -> str:
 
 
 @cli.command()
-@click.argument("corpus", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True, help="Model folder to write.")
+@click.argument("corpus", type=click.Path(path_type=Path), required=False)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="Model folder to write (and checkpoint into).")
 @click.option("--sg/--cbow", default=True, show_default=True, help="Skip-gram or CBOW.")
 @click.option("--hs", is_flag=True, help="Use hierarchical softmax (with --negative 0 alone, else both).")
 @click.option("--negative", type=int, default=5, show_default=True, help="Negative samples per positive (0: none).")
@@ -48,17 +50,41 @@ def cli_names(message: str) -> str:
 )
 @click.option("--max-sentence-length", type=int, default=10000, show_default=True, help="Longer lines are split into chunks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+@click.option("--checkpoint-every", default=None, metavar="N|DURATION",
+              help="Checkpoint into the model folder every N words or DURATION (30s, 10m, 2h).")
+@click.option("--resume", "resume_dir", type=click.Path(path_type=Path), default=None, metavar="MODEL_DIR",
+              help="Continue the training checkpointed in MODEL_DIR (corpus and parameters are remembered).")
 @tensorboard_options
-def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, **params):
-    """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line)."""
+def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir, **params):
+    """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line).
+
+    Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
+    from ..checkpoint import Interrupted, parse_every, stop_signals, train_with_checkpoints
     from ..training import Word2Vec
 
-    try:
-        model = Word2Vec(**params)
-    except ParameterError as e:
-        raise ParameterError(cli_names(str(e))) from None
+    if checkpoint_every is not None:
+        parse_every(checkpoint_every, "--checkpoint-every")
+    if resume_dir is not None:
+        model, output, checkpoint_every = _resume(resume_dir, corpus, output, checkpoint_every, params)
+        if model is None:
+            return
+    else:
+        if corpus is None:
+            raise ParameterError("CORPUS is missing: give a corpus to train on, or --resume MODEL_DIR")
+        if output is None:
+            raise ParameterError("-o/--output is missing: give the model folder to write")
+        try:
+            model = Word2Vec(**params)
+        except ParameterError as e:
+            raise ParameterError(cli_names(str(e))) from None
+        model.build_vocab(corpus)
     callbacks = tensorboard_callbacks(logdir, eval_analogies, eval_similarity)
-    model.fit(corpus, progress=not quiet, callbacks=callbacks)
+    try:
+        with stop_signals():
+            train_with_checkpoints(model, output, callbacks, progress=not quiet, every=checkpoint_every)
+    except Interrupted as e:
+        click.echo(f"wordvec: {e}", err=True)
+        sys.exit(130)
     model.save(output)
     if not quiet:
         last = model.history_[-1]
@@ -67,6 +93,28 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, **para
             f"x {model.epochs} epochs; final loss {last['loss']:.4f}; saved to {output}"
         )
         echo_tensorboard_hint(callbacks)
+
+
+def _resume(resume_dir, corpus, output, checkpoint_every, params):
+    """(model, output, checkpoint_every) for ``--resume``; model is None when the training
+    there is already complete. Only --workers may change: the rest is remembered."""
+    from click.core import ParameterSource
+
+    from ..checkpoint import is_complete, resume
+
+    ctx = click.get_current_context()
+    for name in params:
+        if name != "workers" and ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+            flag = cli_names(name + "=").rstrip("=")
+            raise ParameterError(f"{flag} cannot be given with --resume: the checkpoint remembers every training parameter (only --workers may change)")
+    if is_complete(resume_dir):
+        click.echo(f"{resume_dir}: training already complete; nothing to resume")
+        return None, output, checkpoint_every
+    try:
+        model = resume(resume_dir, corpus=corpus, workers=params.get("workers"))
+    except ParameterError as e:
+        raise ParameterError(cli_names(str(e))) from None
+    return model, output or resume_dir, checkpoint_every or model.checkpoint_every_
 
 
 @cli.command()
