@@ -126,7 +126,7 @@ def _read_text(path: Path, data, n: int, dim: int, start: int, limit: int | None
     linenos = np.empty(want, np.int64)
     pos, lineno, row, dropped = start, 1, 0, 0
     size = len(data)
-    while pos < size and row < want:
+    while pos < size and row + dropped < want:
         end = data.find(b"\n", pos)
         end = size if end < 0 else end
         line = bytes(data[pos:end]).rstrip(_WHITESPACE)
@@ -148,7 +148,7 @@ def _read_text(path: Path, data, n: int, dim: int, start: int, limit: int | None
         vectors[row] = vec
         linenos[row] = lineno
         row += 1
-    if row < want:
+    if row + dropped < want:
         raise ModelFormatError(
             f"{path}:{lineno}: file ends after {row + dropped} vectors but the header says {n} (truncated?)"
         )
@@ -172,7 +172,7 @@ def _read_binary(path: Path, data, n: int, dim: int, start: int, limit: int | No
     vectors = np.empty((want, dim), np.float32)
     pos, row, record, dropped = start, 0, 0, 0
     size = len(data)
-    while row < want:
+    while row + dropped < want:
         record += 1
         # Skip the newline the C tool writes after each vector (gensim writes none).
         while pos < size and data[pos : pos + 1] in (b"\n", b"\r"):
