@@ -83,6 +83,8 @@ def _json_default(o):
 def read_config(path) -> dict:
     path = Path(path)
     cfg_path = path / "config.json"
+    if not path.exists():
+        raise ModelFormatError(f"{path}: no such model")
     if not cfg_path.is_file():
         raise ModelFormatError(f"{path}: not a wordvec model folder (no config.json)")
     try:
