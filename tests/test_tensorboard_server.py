@@ -95,13 +95,13 @@ def write_toy_corpus(path: Path, n=2000, seed=0) -> Path:
     return path
 
 
-def train_with_logdir(tmp: Path, extra=()) -> tuple[Path, Path]:
-    """``wordvec train --logdir`` on a toy corpus; returns (logdir, run folder)."""
-    corpus = write_toy_corpus(tmp / "corpus.txt")
+def train_with_logdir(tmp: Path, extra=None, corpus=None) -> tuple[Path, Path]:
+    """``wordvec train --logdir`` on ``corpus`` (default: a toy one); returns (logdir, run folder)."""
+    corpus = corpus or write_toy_corpus(tmp / "corpus.txt")
+    if extra is None:
+        extra = ["--dim", "16", "--min-count", "1", "--epochs", "2", "--workers", "1"]
     logdir = tmp / "runs"
-    result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(tmp / "model"), "--dim", "16",
-                                      "--min-count", "1", "--epochs", "2", "--workers", "1", *extra,
-                                      "--logdir", str(logdir)])
+    result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(tmp / "model"), *extra, "--logdir", str(logdir)])
     assert result.exit_code == 0, result.output
     (run,) = [p for p in logdir.iterdir() if p.is_dir()]
     assert f"tensorboard --logdir {logdir}" in result.output

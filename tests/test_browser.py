@@ -1,0 +1,71 @@
+"""Headless Chromium looks at the real TensorBoard serving a short training run's logs:
+the Scalars page must show our loss curves, the Projector page our words.
+
+Screenshots go to $WORDVEC_SCREENSHOTS when set (docs/ holds one made this way), else to
+the test's temporary folder."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("tensorboard")
+
+from cdp_browser import DRAWN_LINES_JS, Browser, find_chromium  # noqa: E402
+from test_tensorboard_server import serve_tensorboard, train_with_logdir  # noqa: E402
+
+SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared" / "data" / "shakespeare.txt"
+CHROMIUM = find_chromium()
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not found: install Debian's chromium package "
+                                                 "(`make test` does so where apt is reachable)"),
+    pytest.mark.timeout(150),
+]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """(browser, TensorBoard URL, run name, words in the Projector, screenshot folder)."""
+    tmp = tmp_path_factory.mktemp("browser")
+    if SHAKESPEARE.is_file():  # real words make a readable picture; the toy corpus otherwise
+        extra = ["--min-count", "5", "--max-final-vocab", "1000", "--dim", "32", "--epochs", "3", "--workers", "1"]
+        logdir, run = train_with_logdir(tmp, extra, corpus=SHAKESPEARE)
+    else:
+        logdir, run = train_with_logdir(tmp)
+    from wordvec.formats.native import read_config
+
+    cfg = read_config(tmp / "model")
+    shots = Path(os.environ.get("WORDVEC_SCREENSHOTS") or tmp)
+    shots.mkdir(parents=True, exist_ok=True)
+    with serve_tensorboard(logdir) as url, Browser(CHROMIUM, timeout=20) as browser:
+        yield browser, url, run.name, (min(cfg["vocab_size"], 10_000), cfg["vector_size"]), shots
+
+
+def test_scalars_page_shows_the_loss_curves(page):
+    browser, url, run, _, shots = page
+    browser.navigate(f"{url}/#scalars&tagFilter=loss")
+    browser.wait_for_text(lambda t: "train/loss" in t and "epoch/loss" in t and run in t, 40,
+                                 "the loss tags and the run on the Scalars page")
+    # Wait until both charts have drawn their curves (a line with at least one segment).
+    deadline = time.monotonic() + 30
+    while browser.evaluate(DRAWN_LINES_JS) < 2:
+        assert time.monotonic() < deadline, "the loss charts drew no line"
+        time.sleep(0.5)
+    browser.screenshot(shots / "tensorboard-scalars.png")
+
+
+def test_projector_page_shows_our_embedding(page):
+    browser, url, run, (points, dim), shots = page
+    browser.navigate(f"{url}/#projector")
+    pattern = re.compile(rf"Points:\s*{points}\s+Dimension:\s*{dim}\b")
+    # Our tensor with its point count, and our metadata's columns (word, count) in the search box's menu.
+    columns = re.compile(r"By\s+word\s+word\s+count\b")
+    # ...and the default PCA view computed, so the screenshot shows the points.
+    pca = re.compile(r"Total variance described:\s*[0-9.]+%")
+    browser.wait_for_text(lambda t: pattern.search(t) and columns.search(t) and pca.search(t),
+                          60, f"'Points: {points} | Dimension: {dim}' and the metadata on the Projector page")
+    browser.screenshot(shots / "tensorboard-projector.png")
