@@ -206,3 +206,22 @@ def test_needs_neither_tensorflow_nor_torch(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
     assert list((tmp_path / "r").glob("events.out.tfevents.*"))
+
+
+def test_evaluations_after_every_epoch_match_the_final_vectors(tmp_path):
+    sentences = toy_sentences(n=800)
+    analogies = tmp_path / "analogies.txt"
+    analogies.write_text(": toy\n" + "".join(f"w{i} w{i + 1} w{i + 2} w{i + 3}\n" for i in range(0, 40, 2)))
+    pairs = tmp_path / "toy-pairs.tsv"
+    pairs.write_text("# word pairs\n" + "".join(f"w{i}\tw{i + 5}\t{(i * 7) % 10}\n" for i in range(30)))
+    model = Word2Vec(vector_size=12, min_count=1, epochs=3, workers=1, seed=3)
+    cb = TensorBoardCallback(tmp_path / "runs", eval_analogies=analogies, eval_similarity=[pairs])
+    model.fit(sentences, callbacks=[cb])
+    scalars = read_scalars(cb.run_dir)
+    assert [s for s, _ in scalars["eval/analogy_accuracy"]] == [1, 2, 3]
+    assert [s for s, _ in scalars["eval/spearman/toy-pairs"]] == [1, 2, 3]
+    # The last epoch's scores are those of the trained vectors (no stale cached unit vectors).
+    assert scalars["eval/analogy_accuracy"][-1][1] == pytest.approx(model.wv.evaluate_word_analogies(analogies)[0], abs=1e-6)
+    assert scalars["eval/spearman/toy-pairs"][-1][1] == pytest.approx(model.wv.evaluate_word_pairs(pairs).spearman, abs=1e-6)
+    # Scores move as the vectors train (the cache is refreshed between epochs).
+    assert len({v for _, v in scalars["eval/spearman/toy-pairs"]}) > 1

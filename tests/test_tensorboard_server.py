@@ -111,7 +111,12 @@ def train_with_logdir(tmp: Path, extra=None, corpus=None) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tbserve")
-    logdir, run = train_with_logdir(tmp)
+    analogies = tmp / "analogies.txt"
+    analogies.write_text(": toy\n" + "".join(f"w{i} w{i + 1} w{i + 2} w{i + 3}\n" for i in range(0, 40, 2)))
+    pairs = tmp / "pairs.tsv"
+    pairs.write_text("".join(f"w{i}\tw{i + 5}\t{(i * 7) % 10}\n" for i in range(30)))
+    logdir, run = train_with_logdir(tmp, ["--dim", "16", "--min-count", "1", "--epochs", "2", "--workers", "1",
+                                          "--eval-analogies", str(analogies), "--eval-similarity", str(pairs)])
     # A second embedding, written the way `wordvec export --format tensorboard` does.
     from wordvec.tensorboard import write_projector
     from wordvec.training import Word2Vec
@@ -130,7 +135,10 @@ def get_json(url, path, **params):
 def test_scalar_tags_and_values_are_served(served):
     url, run, model = served
     tags = wait_for(lambda: get_json(url, "/data/plugin/scalars/tags").get(run), 30, "the run's scalar tags")
-    assert {"train/loss", "train/learning_rate", "train/words_per_sec", "epoch/loss", "epoch/words_per_sec"} <= set(tags)
+    assert {"train/loss", "train/learning_rate", "train/words_per_sec", "epoch/loss", "epoch/words_per_sec",
+            "eval/analogy_accuracy", "eval/spearman/pairs"} <= set(tags)
+    spearman = get_json(url, "/data/plugin/scalars/scalars", run=run, tag="eval/spearman/pairs")
+    assert [step for _, step, _ in spearman] == [1, 2] and all(-1 <= v <= 1 for _, _, v in spearman)
     epoch_loss = get_json(url, "/data/plugin/scalars/scalars", run=run, tag="epoch/loss")
     assert [step for _, step, _ in epoch_loss] == [1, 2]
     np.testing.assert_allclose([v for _, _, v in epoch_loss], [h["loss"] for h in model.history_], rtol=1e-6)

@@ -95,18 +95,16 @@ def _hparam_value(v):
     return str(v)
 
 
-def _forget_normed_vectors(wv) -> None:
-    # Query caches (unit vectors) go stale while training moves the vectors.
-    for attr in ("_norms", "_normed", "norms"):
-        if getattr(wv, attr, None) is not None and not callable(getattr(wv, attr)):
-            try:
-                setattr(wv, attr, None)
-            except AttributeError:
-                pass
+def _refresh_unit_vectors(wv) -> None:
+    # Training moves the vectors in place: unit vectors cached by earlier queries are stale.
+    if callable(getattr(wv, "fill_norms", None)):
+        wv.fill_norms(force=True)
 
 
 def _spearman(result) -> float | None:
     """Spearman's rho from ``evaluate_word_pairs``' gensim-style ``(pearson, spearman, oov)``."""
+    if _is_number(getattr(result, "spearman", None)):
+        return float(result.spearman)
     try:
         rho = result[1]
     except (TypeError, IndexError):
@@ -214,19 +212,16 @@ class TensorBoardCallback(Callback):
         self._writer.flush()
 
     def _evaluate(self, wv, step: int) -> None:
-        _forget_normed_vectors(wv)
-        try:
-            if self.eval_analogies is not None:
-                score = wv.evaluate_word_analogies(self.eval_analogies)
-                score = score[0] if isinstance(score, tuple) else score
-                if _is_number(score):
-                    self._scalar("eval/analogy_accuracy", score, step)
-            for path in self.eval_similarity:
-                rho = _spearman(wv.evaluate_word_pairs(path))
-                if rho is not None:
-                    self._scalar(f"eval/spearman/{_safe_tag(path.stem)}", rho, step)
-        finally:
-            _forget_normed_vectors(wv)
+        _refresh_unit_vectors(wv)
+        if self.eval_analogies is not None:
+            score = wv.evaluate_word_analogies(self.eval_analogies)
+            score = score[0] if isinstance(score, tuple) else score
+            if _is_number(score):
+                self._scalar("eval/analogy_accuracy", score, step)
+        for path in self.eval_similarity:
+            rho = _spearman(wv.evaluate_word_pairs(path))
+            if rho is not None:
+                self._scalar(f"eval/spearman/{_safe_tag(path.stem)}", rho, step)
 
     def on_train_end(self, model):
         try:

@@ -64,6 +64,7 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
 
     if checkpoint_every is not None:
         parse_every(checkpoint_every, "--checkpoint-every")
+    callbacks = tensorboard_callbacks(logdir, eval_analogies, eval_similarity)  # checks the files before counting
     if resume_dir is not None:
         model, output, checkpoint_every = _resume(resume_dir, corpus, output, checkpoint_every, params)
         if model is None:
@@ -78,7 +79,6 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
         except ParameterError as e:
             raise ParameterError(cli_names(str(e))) from None
         model.build_vocab(corpus)
-    callbacks = tensorboard_callbacks(logdir, eval_analogies, eval_similarity)
     try:
         with stop_signals():
             train_with_checkpoints(model, output, callbacks, progress=not quiet, every=checkpoint_every)
