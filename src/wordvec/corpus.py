@@ -7,10 +7,12 @@ line of 100 million tokens. Each line is one sentence; a newline becomes a sente
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
 import os
 import string
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -132,31 +134,61 @@ def open_binary(path: Path):
         raise CorpusError(f"{path}: cannot open ({e.strerror or e})") from None
 
 
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def _looks_binary(head: bytes) -> bool:
-    """A file whose first bytes are mostly control bytes or invalid UTF-8 is not text."""
+    """Bytes that are mostly control bytes or invalid UTF-8 are not text."""
     sample = head[:8192]
-    if not sample:
+    # A window may start or end inside a UTF-8 sequence: that is no sign of binary data.
+    sample = sample[next((i for i in range(min(3, len(sample))) if sample[i] & 0xC0 != 0x80), min(3, len(sample))):]
+    if len(sample) < 16:
         return False
-    ctrl = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    bad = sample.decode("utf-8", "replace").count("\ufffd") if not sample.isascii() else 0
+    ctrl = len(sample) - len(sample.translate(None, _CONTROL))
+    bad = 0
+    if not sample.isascii():
+        text = codecs.getincrementaldecoder("utf-8")("replace").decode(sample, final=False)
+        bad = text.count("\ufffd") - sample.count(b"\xef\xbf\xbd")
     return ctrl + bad > len(sample) * 0.30
+
+
+def _binary_at(chunk: bytes) -> int | None:
+    """Offset of an 8 KiB window of ``chunk`` (start, middle, end) that looks binary."""
+    window = 8192
+    for start in sorted({0, max(0, len(chunk) // 2 - window // 2), max(0, len(chunk) - window)}):
+        if _looks_binary(chunk[start : start + window]):
+            return start
+    return None
+
+
+def _utf8_cut(data: bytes, end: int) -> int:
+    """Move ``end`` back to the start of a UTF-8 sequence (at most 3 bytes)."""
+    for cut in range(end, max(0, end - 3), -1):
+        if data[cut] & 0xC0 != 0x80:
+            return cut
+    return end
 
 
 def iter_blocks(path: Path, stats: ReadStats, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
     """Raw byte blocks of one file, each cut after a whitespace byte (so no token or
     UTF-8 sequence is split), ending with a newline at the end of the file."""
     carry = b""
-    first = True
+    offset = 0
     with open_binary(path) as f:
         while True:
             try:
                 chunk = f.read(block_bytes)
-            except (OSError, EOFError, ValueError) as e:  # corrupt archives, truncated gzip
+            except (OSError, EOFError, ValueError, zlib.error) as e:  # corrupt archives, truncated gzip
                 raise CorpusError(f"{path}: read failed ({e})") from None
-            if first:
-                first = False
-                if _looks_binary(chunk):
-                    raise CorpusError(f"{path}: looks like a binary file, not text")
+            # Every block is checked (a few windows), so binary data after a text start
+            # stops the run instead of training on garbage.
+            at = _binary_at(chunk)
+            if at is not None and offset == 0 and chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise CorpusError(f"{path}: is UTF-16 text; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)")
+            if at is not None:
+                where = "" if offset + at == 0 else f" (from about byte {offset + at:,})"
+                raise CorpusError(f"{path}: looks like a binary file{where}, not text")
+            offset += len(chunk)
             if not chunk:
                 break
             stats.bytes += len(chunk)
@@ -166,8 +198,9 @@ def iter_blocks(path: Path, stats: ReadStats, block_bytes: int = BLOCK_BYTES) ->
                 # No whitespace in a whole block: one enormous token. Keep bounded memory by
                 # emitting it as is (it will be a rare word and be dropped by min_count).
                 if len(data) > 4 * block_bytes:
-                    yield data
-                    carry = b""
+                    cut = _utf8_cut(data, len(data) - 1)
+                    yield data[:cut]
+                    carry = data[cut:]
                 else:
                     carry = data
                 continue
