@@ -22,7 +22,9 @@ from .errors import ModelFormatError, ParameterError
 SEMANTIC_SECTIONS = 5  # questions-words.txt: the first five sections are semantic
 METHODS = ("3cosadd", "3cosmul")
 _BATCH = 512  # questions per matrix product: 512 x 30,000 float32 scores = 60 MB
-_TIE_EPS = 5e-5  # score gaps below this may be float32 rounding: re-check gensim's way
+# Score gaps below this may be float32 rounding (a dot product of d terms errs by at most
+# about d * 2**-24 for unit vectors; ours and gensim's both err): re-check gensim's way.
+_TIE_EPS_PER_DIM = 3e-7
 _TOPN = 5  # gensim looks at the five best candidates
 
 
@@ -266,7 +268,8 @@ class _Solver:
         pick = self.canon[best]
         # Ask again gensim's way when the choice could be float32 rounding (near-tie) or the
         # best is another case variant of a question word (gensim then reads further).
-        unsure = (top - second < _TIE_EPS) | (pick == a) | (pick == b) | (pick == c) | ~np.isfinite(top)
+        eps = max(1e-5, _TIE_EPS_PER_DIM * self.unit.shape[1])
+        unsure = (top - second < eps) | (pick == a) | (pick == b) | (pick == c) | ~np.isfinite(top)
         right = pick == expected
         for i in np.flatnonzero(unsure):
             right[i] = self._one(*q[i])

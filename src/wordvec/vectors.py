@@ -35,6 +35,9 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` largest scores, best first (argpartition, then sort only those)."""
     n = scores.shape[-1]
     k = max(0, min(int(k), n))
+    if scores.ndim == 1:  # the common single query: no broadcasting machinery
+        part = np.argpartition(scores, n - k)[n - k:] if 0 < k < n else np.arange(n)[:k] if k else np.empty(0, np.int64)
+        return part[np.argsort(-scores[part], kind="stable")]
     if k == 0:
         return np.empty(scores.shape[:-1] + (0,), np.int64)
     if k < n:
@@ -68,6 +71,7 @@ class WordVectors:
             raise ParameterError(f"index_to_key: duplicate word {dup!r}")
         self._unit = None
         self._snapshot = None
+        self._snapshot_rows = None
 
     # ------------------------------------------------------------------ lookup
     def __len__(self):
@@ -115,15 +119,12 @@ class WordVectors:
         v = np.asarray(self.vectors, dtype=np.float32)
         norms = np.linalg.norm(v, axis=1, keepdims=True)
         self._unit = v / np.maximum(norms, np.float32(1e-30))
-        self._snapshot = self._sample()
-
-    def _sample(self) -> np.ndarray:
         n = len(self)
-        rows = np.unique(np.linspace(0, max(n - 1, 0), min(n, _SNAPSHOT_ROWS)).astype(np.int64))
-        return np.array(self.vectors[rows], copy=True) if n else np.empty((0, self.vector_size), np.float32)
+        self._snapshot_rows = np.unique(np.linspace(0, max(n - 1, 0), min(n, _SNAPSHOT_ROWS)).astype(np.int64))
+        self._snapshot = np.array(self.vectors[self._snapshot_rows], copy=True)
 
     def _changed(self) -> bool:
-        return not np.array_equal(self._sample(), self._snapshot)
+        return not np.array_equal(self.vectors[self._snapshot_rows], self._snapshot)
 
     # ------------------------------------------------------------------ similarity
     @staticmethod
@@ -199,8 +200,7 @@ class WordVectors:
     def _rank(self, scores: np.ndarray, exclude, topn, offset: int = 0):
         if topn is None:
             return scores
-        if exclude:
-            scores = scores.copy()
+        if exclude:  # scores is always a fresh array here: mark in place
             ex = np.asarray([i - offset for i in exclude if 0 <= i - offset < scores.shape[0]], np.int64)
             scores[ex] = -np.inf
             topn = min(topn, scores.shape[0] - len(set(ex.tolist())))
@@ -216,10 +216,14 @@ class WordVectors:
         _check_topn(topn)
         if topn is not None and topn < 1:
             return []
-        idx, vecs, weights = self._weighted_terms(positive, negative)
-        mean = self._unit_query((weights[:, None] * vecs).sum(axis=0) / np.abs(weights).sum())
-        unit = self.get_normed_vectors()[: self._limit(restrict_vocab)]
-        return self._rank(unit @ mean, idx, topn)
+        unit = self.get_normed_vectors()
+        if isinstance(positive, str) and negative is None:  # one word: its unit vector is the query
+            idx = [self.get_index(positive)]
+            mean = unit[idx[0]]
+        else:
+            idx, vecs, weights = self._weighted_terms(positive, negative)
+            mean = self._unit_query((weights[:, None] * vecs).sum(axis=0) / np.abs(weights).sum())
+        return self._rank(unit[: self._limit(restrict_vocab)] @ mean, idx, topn)
 
     def most_similar_cosmul(self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None):
         """3CosMul (Levy & Goldberg 2014): product of the positive similarities over the
