@@ -194,7 +194,7 @@ def read_analogies(path) -> tuple[list[tuple[str, list[tuple[str, str, str, str]
     return sections, invalid, first_invalid
 
 
-def evaluate_word_analogies(wv, analogies, restrict_vocab: int = 300000, case_insensitive: bool = True,
+def evaluate_word_analogies(wv, analogies, restrict_vocab: int = 30000, case_insensitive: bool = True,
                             method: str = "3cosadd") -> AnalogyResult:
     """Answer every "a is to b as c is to ?" question of a questions-words file.
 

@@ -297,7 +297,7 @@ class WordVectors:
         return min(int(restrict_vocab), len(self))
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate_word_analogies(self, analogies, restrict_vocab: int = 300000, case_insensitive: bool = True,
+    def evaluate_word_analogies(self, analogies, restrict_vocab: int = 30000, case_insensitive: bool = True,
                                 method: str = "3cosadd"):
         """Accuracy on a questions-words file; see ``wordvec.evaluation``."""
         from .evaluation import evaluate_word_analogies

@@ -80,9 +80,15 @@ def predict(model, context, topn, method):
     if not is_native_model(model):
         raise WordvecError(f"{model}: predict needs a wordvec model folder (the output weights); "
                            "word2vec C-format files hold only the input vectors")
-    if read_config(model).get("model") == "vectors":
+    config = read_config(model)
+    if config.get("model") == "vectors":
         raise WordvecError(f"{model}: holds vectors only; predict needs a model saved by training (the output weights)")
-    words = [w for w in context.split() if w != "_"]
+    # Standardise the context as the training corpus was (e.g. lowercase, no punctuation).
+    from ..corpus import STANDARDIZE_MODES, Standardizer
+
+    mode = config.get("params", {}).get("standardize", "none")
+    std = Standardizer(mode if mode in STANDARDIZE_MODES else "none")
+    words = [t.decode() for w in context.split() if w != "_" for t in std(w.encode()).split()]
     if not words:
         raise ParameterError("predict: the context has no words besides '_'")
     from ..prediction import predict_output_word
