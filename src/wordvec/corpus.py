@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 
 from .errors import CorpusError
 
-BLOCK_BYTES = 1 << 22  # 4 MiB of text per block
+BLOCK_BYTES = 1 << 20  # 1 MiB of text per block: keeps the token lists (and memory) small
 SENTENCE_END = b"\x00"  # marker token; NUL bytes in the input itself are treated as spaces
 
 STANDARDIZE_MODES = ("lower_strip_punctuation", "lower", "text8", "none")

@@ -15,7 +15,7 @@ import numpy as np
 
 from .vocabulary import MARKER
 
-CHUNK_IDS = 1 << 22
+CHUNK_IDS = 1 << 20  # 4 MiB of ids per step: bounded transient memory
 
 
 @dataclass

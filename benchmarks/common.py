@@ -1,0 +1,67 @@
+"""Shared by the benchmarks: where the data is, the normalised Wikipedia corpus, evaluation."""
+from __future__ import annotations
+
+import gzip
+import os
+import resource
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("WORDVEC_DATA", REPO.parent / "shared" / "data"))
+WIKI = DATA / "enwiki-wikiextractor-AA"
+QUESTIONS = DATA / "questions-words.txt"
+WORDSIM = DATA / "EN-WS-353-ALL.txt"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("WORDVEC_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wordvec"
+    )
+    path = Path(base) / "bench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def require_data() -> None:
+    if not WIKI.is_dir():
+        sys.exit(f"benchmark: {WIKI} not found (the shared data folder must sit beside the repo)")
+
+
+def text8_like(max_files: int | None = None, line_tokens: int = 1000) -> Path:
+    """Normalise the Wikipedia dump once to text8-like tokens: lowercase, digits spelled
+    out, only a-z, <doc> tags dropped, lines of at most ``line_tokens`` tokens. Cached."""
+    from wordvec.corpus import Standardizer
+
+    require_data()
+    files = sorted(WIKI.glob("wiki_*.gz"))[:max_files]
+    out = cache_dir() / f"enwiki-text8-{len(files)}files.txt"
+    if out.exists():
+        return out
+    std = Standardizer("text8")
+    tmp = out.with_suffix(".tmp")
+    with open(tmp, "w", encoding="ascii") as dst:
+        for f in files:
+            with gzip.open(f, "rb") as src:
+                for raw in src:
+                    if raw.startswith(b"<doc ") or raw.startswith(b"</doc>"):
+                        continue
+                    tokens = std(raw).split()
+                    for i in range(0, len(tokens), line_tokens):
+                        dst.write(b" ".join(tokens[i : i + line_tokens]).decode("ascii") + "\n")
+    os.replace(tmp, out)
+    return out
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def count_tokens(path: Path) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(1 << 24)
+            if not block:
+                return n
+            n += len(block.split())

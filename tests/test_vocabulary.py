@@ -1,0 +1,85 @@
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from wordvec.corpus import Corpus
+from wordvec.encoding import encode_id_stream
+from wordvec.errors import CorpusError
+from wordvec.vocabulary import build_vocabulary, encode_tokens
+
+
+def make_corpus(tmp_path, seed=0, n=4000):
+    rng = np.random.default_rng(seed)
+    ranks = rng.zipf(1.4, size=n * 8) % 3000
+    words = [f"w{r}" for r in ranks]
+    lines = [" ".join(words[i : i + 8]) for i in range(0, len(words), 8)]
+    p = tmp_path / "zipf.txt"
+    p.write_text("\n".join(lines) + "\n")
+    return p, Counter(words), lines
+
+
+def test_counts_min_count_and_order(tmp_path):
+    p, truth, _ = make_corpus(tmp_path)
+    vocab, remap = build_vocabulary(Corpus(p), min_count=3)
+    assert remap is None  # no scratch stream asked for
+    expected = {w: c for w, c in truth.items() if c >= 3}
+    assert dict(zip(vocab.words, vocab.counts.tolist())) == expected
+    assert np.all(np.diff(vocab.counts) <= 0)
+    assert vocab.raw_words == sum(truth.values())
+    assert vocab.unique_words == len(truth)
+
+
+def test_max_final_vocab_as_gensim(tmp_path):
+    p, truth, _ = make_corpus(tmp_path)
+    vocab, _ = build_vocabulary(Corpus(p), min_count=1, max_final_vocab=100)
+    counts = sorted(truth.values(), reverse=True)
+    assert len(vocab) <= 100
+    assert vocab.min_count == counts[100] + 1
+    assert len(vocab) == sum(c >= counts[100] + 1 for c in counts)
+
+
+def test_pruning_bounds_the_dictionary_and_encoding_stays_exact(tmp_path):
+    p, truth, lines = make_corpus(tmp_path)
+    with open(tmp_path / "ids", "wb") as raw:
+        vocab, remap = build_vocabulary(Corpus(p), min_count=5, max_vocab_size=200, raw_ids=raw)
+    assert remap is None  # pruning happened: a second, exact pass is needed
+    top = [w for w, c in truth.most_common(20)]
+    assert all(w in vocab.index for w in top)
+    with open(tmp_path / "ids", "wb") as raw:
+        encode_tokens(vocab, Corpus(p), raw)
+    enc = encode_id_stream(tmp_path / "ids", None, tmp_path / "enc")
+    tokens = np.fromfile(enc.tokens_path, dtype=np.int32)
+    expected = [vocab.index[w] for line in lines for w in line.split() if w in vocab.index]
+    assert tokens.tolist() == expected
+
+
+def test_encoding_drops_oov_and_splits_long_sentences(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b rare a\n\nb a " + "a " * 25 + "\nrare2\nb\n")
+    with open(tmp_path / "ids", "wb") as raw:
+        vocab, remap = build_vocabulary(Corpus(p), min_count=2, raw_ids=raw)
+    enc = encode_id_stream(tmp_path / "ids", remap, tmp_path / "enc", max_sentence_length=10)
+    tokens = np.fromfile(enc.tokens_path, dtype=np.int32)
+    words = [vocab.words[t] for t in tokens]
+    offsets = enc.offsets
+    sents = [words[offsets[i] : offsets[i + 1]] for i in range(enc.n_sentences)]
+    assert sents[0] == ["a", "b", "a"]
+    long = ["b", "a"] + ["a"] * 25
+    assert sents[1:4] == [long[0:10], long[10:20], long[20:27]]  # chunked, nothing lost
+    assert sents[4] == ["b"]  # "rare2" alone vanished, with no empty sentence
+    assert enc.n_sentences == 5
+    jobs = enc.jobs(batch_words=10)
+    assert jobs[0, 0] == 0 and jobs[-1, 1] == enc.n_sentences
+    assert np.all(jobs[1:, 0] == jobs[:-1, 1])
+
+
+def test_empty_and_too_rare(tmp_path):
+    e = tmp_path / "empty.txt"
+    e.write_text("  \n\n\t\n")
+    with pytest.raises(CorpusError, match="empty"):
+        build_vocabulary(Corpus(e), min_count=1)
+    r = tmp_path / "rare.txt"
+    r.write_text("a b c\n")
+    with pytest.raises(CorpusError, match="min_count=5"):
+        build_vocabulary(Corpus(r), min_count=5)
