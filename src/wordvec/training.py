@@ -482,5 +482,9 @@ class Word2Vec:
         model.jobs_done_ = 0
         model.encoded_ = None
         model.corpus_ = None
+        # The sampling tables and Huffman tree need the counts of a trained vocabulary.
+        if not words or counts.sum() <= 0 or (np.diff(counts) > 0).any():
+            raise ModelFormatError(
+                f"{Path(path) / 'vocab.tsv'}: counts must be > 0 in total and in descending order; not a trained model")
         model._set_vocab(model.vocab_)
         return model

@@ -12,6 +12,8 @@ Arrays are read with ``allow_pickle=False`` and checked for dtype, shape and fin
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -91,13 +93,42 @@ def read_config(path) -> dict:
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelFormatError(f"{cfg_path}: not valid JSON ({e})") from None
+    except RecursionError:
+        raise ModelFormatError(f"{cfg_path}: not valid JSON (nested too deeply)") from None
+    except OSError as e:
+        raise ModelFormatError(f"{cfg_path}: unreadable ({e.strerror or e})") from None
     if not isinstance(cfg, dict) or cfg.get("format") != FORMAT_NAME:
         raise ModelFormatError(f"{cfg_path}: not a wordvec model config (format is not {FORMAT_NAME!r})")
     if cfg.get("format_version") != FORMAT_VERSION:
         raise ModelFormatError(
             f"{cfg_path}: format_version {cfg.get('format_version')!r} is not supported (expected {FORMAT_VERSION})"
         )
+    _check_config(cfg, cfg_path)
     return cfg
+
+
+def _is_count(v) -> bool:
+    return type(v) is int and v >= 0
+
+
+# key -> (check, what it must be); keys that are absent are not checked.
+_CONFIG_RULES = {
+    "vocab_size": (_is_count, "an integer >= 0"),
+    "vector_size": (lambda v: type(v) is int and v >= 1, "an integer >= 1"),
+    "arrays": (lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v) and len(set(v)) == len(v),
+               "a list of distinct array names"),
+    "params": (lambda v: isinstance(v, dict), "an object"),
+    "history": (lambda v: isinstance(v, list) and all(isinstance(h, dict) for h in v), "a list of objects"),
+    "epochs_done": (_is_count, "an integer >= 0"),
+    "raw_words": (lambda v: v is None or _is_count(v), "an integer >= 0 or null"),
+}
+
+
+def _check_config(cfg: dict, cfg_path: Path) -> None:
+    """Every field the loaders use has the type they expect, or the file is rejected."""
+    for key, (ok, what) in _CONFIG_RULES.items():
+        if key in cfg and not ok(cfg[key]):
+            raise ModelFormatError(f"{cfg_path}: {key} must be {what}, found {cfg[key]!r:.60}")
 
 
 def read_vocab(path) -> tuple[list[str], np.ndarray]:
@@ -109,8 +140,8 @@ def read_vocab(path) -> tuple[list[str], np.ndarray]:
             for lineno, line in enumerate(f, 1):
                 line = line.rstrip("\n")
                 word, sep, count = line.rpartition("\t")
-                if not sep or not count.isdigit():
-                    raise ModelFormatError(f"{vocab_path}:{lineno}: expected 'word<TAB>count'")
+                if not sep or not _COUNT.fullmatch(count):
+                    raise ModelFormatError(f"{vocab_path}:{lineno}: expected 'word<TAB>count' (count: 0 to 10**18)")
                 word = unescape_word(word)
                 if word in seen:
                     raise ModelFormatError(f"{vocab_path}:{lineno}: duplicate word {word!r}")
@@ -121,11 +152,53 @@ def read_vocab(path) -> tuple[list[str], np.ndarray]:
         raise ModelFormatError(f"{path}: model folder has no vocab.tsv") from None
     except UnicodeDecodeError as e:
         raise ModelFormatError(f"{vocab_path}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise ModelFormatError(f"{vocab_path}: unreadable ({e.strerror or e})") from None
     return words, np.asarray(counts, dtype=np.int64)
+
+
+_COUNT = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit an int64
+
+
+def _check_npy_header(file: Path) -> None:
+    """Read the .npy header without loading anything and reject what np.load must not
+    see: pickles, object arrays, and headers that promise more (or less) data than the
+    file holds."""
+    try:
+        with open(file, "rb") as f:
+            head = f.read(8)
+            f.seek(0)
+            if head[:1] == b"\x80":  # the pickle protocol 2+ opcode
+                raise ModelFormatError(f"{file}: holds a Python pickle, not a .npy array; refused (pickles are never loaded)")
+            if head[:4] == b"PK\x03\x04":
+                raise ModelFormatError(f"{file}: is a zip (.npz) archive, not a .npy array")
+            try:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version in ((2, 0), (3, 0)):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f"unsupported .npy version {version}")
+            except Exception as e:  # numpy's header parser raises many kinds (ValueError, TokenError...)
+                raise ModelFormatError(f"{file}: not a .npy array or truncated header ({e})") from None
+            data_bytes = os.fstat(f.fileno()).st_size - f.tell()
+    except FileNotFoundError:
+        raise ModelFormatError(f"{file}: missing") from None
+    except OSError as e:
+        raise ModelFormatError(f"{file}: unreadable ({e.strerror or e})") from None
+    if dtype.hasobject:
+        raise ModelFormatError(f"{file}: holds Python objects, not numbers; refused (pickles are never loaded)")
+    expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if data_bytes != expected:
+        raise ModelFormatError(
+            f"{file}: header says {' x '.join(map(str, shape)) or 'a scalar'} {dtype} ({expected:,} bytes) but the file "
+            f"holds {data_bytes:,} bytes of data ({'truncated' if data_bytes < expected else 'wrong header'}?)")
 
 
 def load_array(file: Path, rows: int | None, cols: int | None, mmap: bool) -> np.ndarray:
     """Load one float32 matrix with no pickle, checking it is what the config says."""
+    _check_npy_header(file)
     try:
         arr = np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
