@@ -61,6 +61,7 @@ def _register() -> None:
     # Each module adds its commands to ``cli``; the order here is the order in --help.
     from . import train  # noqa: F401
     from . import query  # noqa: F401
+    from . import plot  # noqa: F401
 
 
 _register()
