@@ -136,6 +136,9 @@ class Word2Vec:
             return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and (
                 is_int(v) or math.isfinite(v))
 
+        for flag in ("sg", "hs", "cbow_mean"):  # 0/1 as gensim; anything else is a mistake
+            v = getattr(self, flag)
+            _check(flag, v, isinstance(v, (bool, np.bool_)) or (is_int(v) and v in (0, 1)), "True or False (or 1 or 0)")
         _check("vector_size", self.vector_size, is_int(self.vector_size) and 1 <= self.vector_size <= 100_000, "an integer in [1, 100000]")
         _check("window", self.window, is_int(self.window) and 1 <= self.window <= 1000, "an integer in [1, 1000]")
         _check("min_count", self.min_count, is_int(self.min_count) and self.min_count >= 1, "an integer >= 1")
