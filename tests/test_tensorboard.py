@@ -179,6 +179,8 @@ def test_write_projector_escapes_words_and_keeps_other_embeddings(tmp_path):
     write_projector(wv, tmp_path, top=3)
     config = read_config(path)
     assert [(e.tensor_name, list(e.tensor_shape)) for e in config.embeddings] == [("other", [2, 3]), ("embedding", [3, 4])]
+    # One (empty) event file, so TensorBoard lists the folder as a run.
+    assert len(list(tmp_path.glob("events.out.tfevents.*"))) == 1
 
 
 def test_write_projector_rejects_bad_requests(tmp_path):

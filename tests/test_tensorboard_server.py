@@ -123,6 +123,8 @@ def served(tmp_path_factory):
 
     model = Word2Vec.load(tmp / "model")
     write_projector(model.wv, run, top=TOP, name="top_words")
+    # And into a folder of its own under the log folder, as `wordvec export ... --logdir runs/words`.
+    write_projector(model.wv, logdir / "words", top=25)
     with serve_tensorboard(logdir) as url:
         yield url, run.name, model
 
@@ -164,7 +166,10 @@ def test_hparams_are_served(served):
 
 def test_projector_lists_the_embeddings_with_shape_and_metadata(served):
     url, run, model = served
-    assert run in wait_for(lambda: get_json(url, "/data/plugin/projector/runs"), 30, "projector runs")
+    runs = wait_for(lambda: {run, "words"} <= set(get_json(url, "/data/plugin/projector/runs")), 30, "projector runs")
+    assert runs
+    exported = get_json(url, "/data/plugin/projector/info", run="words")
+    assert [(e["tensorName"], e["tensorShape"]) for e in exported["embeddings"]] == [("embedding", [25, 16])]
     info = get_json(url, "/data/plugin/projector/info", run=run)
     shapes = {e["tensorName"]: e["tensorShape"] for e in info["embeddings"]}
     n = min(len(model.wv), 10_000)
@@ -176,3 +181,13 @@ def test_projector_lists_the_embeddings_with_shape_and_metadata(served):
     raw = http_get(url + "/data/plugin/projector/tensor?" + urllib.parse.urlencode({"run": run, "name": "top_words"}))
     tensor = np.frombuffer(raw, dtype=np.float32).reshape(TOP, 16)
     np.testing.assert_allclose(tensor, model.wv.vectors[:TOP], rtol=1e-5, atol=1e-7)
+
+
+def test_demo_writes_logs_beside_the_model_and_says_how_to_watch(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "-o", str(tmp_path / "demo-model"), "--epochs", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    assert f"tensorboard --logdir {tmp_path / 'runs'}" in result.output.splitlines()[-1]
+    assert list(run.glob("events.out.tfevents.*")) and (run / "projector_config.pbtxt").is_file()
+    lines = (run / "embedding" / "metadata.tsv").read_text().splitlines()
+    assert lines[0] == "word\tcount" and len(lines) == 1 + min(10_000, len((tmp_path / "demo-model" / "vocab.tsv").read_text().splitlines()))

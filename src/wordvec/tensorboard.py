@@ -235,8 +235,9 @@ class TensorBoardCallback(Callback):
 def write_projector(wv, logdir, top: int | None = None, name: str = "embedding") -> Path:
     """Write the files TensorBoard's Projector reads for the first ``top`` words of ``wv``:
     ``<name>/vectors.tsv``, ``<name>/metadata.tsv`` (word and count, with a header) and
-    ``projector_config.pbtxt`` (other embeddings already listed there are kept).
-    Returns the config file's path."""
+    ``projector_config.pbtxt`` (other embeddings already listed there are kept), and an
+    empty event file if there is none, so the folder shows as a run. Returns the config
+    file's path."""
     from google.protobuf import text_format
     from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 
@@ -270,4 +271,9 @@ def write_projector(wv, logdir, top: int | None = None, name: str = "embedding")
     emb.tensor_shape.extend([n, int(wv.vectors.shape[1])])
     with atomic_file(config_path, "w") as f:
         f.write(text_format.MessageToString(config))
+    if not any(logdir.glob("events.out.tfevents.*")):
+        # TensorBoard lists a folder as a run only if it holds an event file: without one,
+        # an export into LOGDIR/words would not show under `tensorboard --logdir LOGDIR`.
+        writer = _tb()[3](str(logdir))
+        writer.close()
     return config_path
