@@ -147,7 +147,7 @@ def test_resume_needs_output_weights(corpus, tmp_path):
     (lambda s: s.update(jobs_done=-1), "checkpoint.jobs_done must be an integer >= 0"),
     (lambda s: s.update(epochs_done="1"), "checkpoint.epochs_done must be an integer"),
     (lambda s: s.update(partial_epoch={"words": float("nan")}), "partial_epoch must map"),
-])
+], ids=["jobs_done past the schedule", "negative jobs_done", "epochs_done not an integer", "NaN in partial_epoch"])
 def test_resume_rejects_a_lying_checkpoint(corpus, tmp_path, mutate, message):
     model = Word2Vec(**PARAMS).build_vocab(corpus)
     save_checkpoint(model, tmp_path / "m")
@@ -277,7 +277,7 @@ def test_cli_second_interrupt_exits_at_once_keeping_last_checkpoint(big_corpus, 
     (["--dim", "8"], "--dim cannot be given with --resume: the checkpoint remembers every training parameter"),
     (["--cbow"], "--sg/--cbow cannot be given with --resume"),
     (["--checkpoint-every", "5x"], "--checkpoint-every='5x' is invalid: must be a number of words"),
-])
+], ids=["--dim", "--cbow", "--checkpoint-every 5x"])
 def test_cli_resume_refuses_new_parameters(big_corpus, tmp_path, capsys, args, message):
     model = Word2Vec(**CLI_PARAMS).build_vocab(big_corpus)
     save_checkpoint(model, tmp_path / "m")
@@ -293,7 +293,7 @@ def test_cli_resume_refuses_new_parameters(big_corpus, tmp_path, capsys, args, m
     (["CORPUS", "-o", "OUT", "--checkpoint-every", "0"],
      "wordvec: error: --checkpoint-every='0' is invalid: a number of words must be >= 1"),
     (["--resume", "OUT"], "wordvec: error: OUT: no such model"),
-])
+], ids=["no corpus", "no output", "--checkpoint-every 0", "--resume of nothing"])
 def test_cli_train_usage_errors(big_corpus, tmp_path, capsys, args, message):
     args = [str(big_corpus) if a == "CORPUS" else str(tmp_path / "m") if a == "OUT" else a for a in args]
     message = message.replace("OUT", str(tmp_path / "m"))
