@@ -227,3 +227,18 @@ def test_evaluations_after_every_epoch_match_the_final_vectors(tmp_path):
     assert scalars["eval/spearman/toy-pairs"][-1][1] == pytest.approx(model.wv.evaluate_word_pairs(pairs).spearman, abs=1e-6)
     # Scores move as the vectors train (the cache is refreshed between epochs).
     assert len({v for _, v in scalars["eval/spearman/toy-pairs"]}) > 1
+
+
+def test_the_tutorial_engine_logs_loss_and_accuracy(tmp_path):
+    tutorial = pytest.importorskip("wordvec.tutorial")
+    rng = random.Random(0)
+    words = [f"w{i}" for i in range(40)]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("".join(" ".join(rng.choice(words) for _ in range(8)) + "\n" for _ in range(200)))
+    tutorial.run_tutorial(corpus, tmp_path / "out", vocab_size=41, embedding_dim=8, epochs=2, batch_size=64,
+                          engine="numba", logdir=tmp_path / "logs", run_name="tutorial")
+    scalars = read_scalars(tmp_path / "logs" / "tutorial")
+    assert [s for s, _ in scalars["epoch/accuracy"]] == [1, 2]
+    assert all(0 <= v <= 1 for _, v in scalars["epoch/accuracy"])
+    assert [s for s, _ in scalars["epoch/loss"]] == [1, 2]
+    assert read_hparams(tmp_path / "logs" / "tutorial")["embedding_dim"] == 8
