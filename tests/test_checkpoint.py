@@ -299,3 +299,59 @@ def test_cli_train_usage_errors(big_corpus, tmp_path, capsys, args, message):
     message = message.replace("OUT", str(tmp_path / "m"))
     assert _cli(["train", *args]) == 2
     assert capsys.readouterr().err.strip() == message
+
+
+def test_disk_full_at_a_checkpoint_stops_cleanly_keeping_the_last_one(corpus, tmp_path, monkeypatch):
+    import errno
+    import threading
+
+    from wordvec.errors import WordvecError
+    from wordvec.formats import native
+
+    reference = Word2Vec(**PARAMS).fit(corpus)
+    threads_before = threading.active_count()
+    real_save, calls = native.np.save, []
+
+    def save(file, *args, **kwargs):  # the second checkpoint finds the disk full
+        calls.append(file)
+        if len(calls) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(file, *args, **kwargs)
+
+    monkeypatch.setattr(native.np, "save", save)
+    model = Word2Vec(**PARAMS, report_seconds=1e-9)
+    with pytest.raises(WordvecError, match=r"m: no space left on device; the previous file is unchanged"):
+        model.fit(corpus, callbacks=[CheckpointCallback(tmp_path / "m", every_words=4000)])
+    monkeypatch.setattr(native.np, "save", real_save)
+    assert threading.active_count() == threads_before  # no worker trains on in the background
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+    _same_run(reference, resume(tmp_path / "m").train())  # the first checkpoint is whole
+
+
+def test_disk_full_while_encoding_the_corpus(corpus, monkeypatch):
+    import errno
+
+    from wordvec import encoding
+    from wordvec.errors import WordvecError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(encoding, "encode_id_stream", full)
+    monkeypatch.setattr("wordvec.training.encode_id_stream", full)
+    with pytest.raises(WordvecError, match=r"wordvec-\w+: cannot write the encoded corpus \(No space left on device\); "
+                                           r"point TMPDIR to a folder with more space"):
+        Word2Vec(**PARAMS).build_vocab(corpus)
+
+
+def test_failing_callback_stops_the_workers(corpus):
+    import threading
+
+    class Boom(Callback):
+        def on_progress(self, model, words_done, loss, lr):
+            raise RuntimeError("callback bug")
+
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="callback bug"):
+        Word2Vec(**PARAMS, report_seconds=1e-9).fit(corpus, callbacks=[Boom()])
+    assert threading.active_count() == before

@@ -174,15 +174,21 @@ class Word2Vec:
         scratch = Path(tempfile.mkdtemp(prefix="wordvec-"))
         self._scratch_finalizer = weakref.finalize(self, shutil.rmtree, scratch, True)
         ids_path = scratch / "ids.i32"
-        with open(ids_path, "wb") as raw:
-            vocab, remap = build_vocabulary(
-                corpus, self.min_count, self.max_vocab_size, self.max_final_vocab, raw_ids=raw
-            )
-        if remap is None:  # pruning forgot counts: encode again with the final vocabulary
+        try:  # corpus read errors are CorpusErrors: an OSError here is the scratch folder's
             with open(ids_path, "wb") as raw:
-                encode_tokens(vocab, corpus, raw)
-        self.encoded_ = encode_id_stream(ids_path, remap, scratch, self.max_sentence_length)
-        os.remove(ids_path)
+                vocab, remap = build_vocabulary(
+                    corpus, self.min_count, self.max_vocab_size, self.max_final_vocab, raw_ids=raw
+                )
+            if remap is None:  # pruning forgot counts: encode again with the final vocabulary
+                with open(ids_path, "wb") as raw:
+                    encode_tokens(vocab, corpus, raw)
+            self.encoded_ = encode_id_stream(ids_path, remap, scratch, self.max_sentence_length)
+            os.remove(ids_path)
+        except OSError as e:
+            self._scratch_finalizer()
+            raise WordvecError(
+                f"{scratch}: cannot write the encoded corpus ({e.strerror or e}); "
+                "point TMPDIR to a folder with more space") from None
         self._set_vocab(vocab)
         self._init_weights()
         return self
@@ -405,6 +411,14 @@ class Word2Vec:
             raise TrainingInterrupted(
                 f"training interrupted in epoch {epoch + 1} after {self.progress_start_} of {self.progress_total_} words"
             ) from None
+        except BaseException:  # a callback or a checkpoint failed: no worker may go on alone
+            stop.set()
+            with lock:
+                unpaused.notify_all()
+            for t in threads:
+                t.join()
+            self._record_partial(start_job, finished)
+            raise
         for t in threads:
             t.join()
         if error is not None:
