@@ -66,6 +66,29 @@ DRAWN_LINES_JS = r"""
 """
 
 
+# Focus the text input whose paper-input label is LABEL inside an element TAG (searching
+# shadow roots and same-origin iframes); returns whether it was found.
+FOCUS_INPUT_JS = r"""
+((label, tag) => {
+  let target = null;
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'INPUT') {
+        const field = el.getRootNode().host;
+        const owner = field && field.getRootNode().host;
+        if (field && field.label === label && owner && owner.tagName === tag) target = el;
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+      if (el.tagName === 'IFRAME') { try { walk(el.contentDocument); } catch (e) {} }
+    }
+  };
+  walk(document);
+  if (target) target.focus();
+  return target !== null;
+})(%s, %s)
+"""
+
+
 def find_chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
         path = shutil.which(name)
@@ -173,6 +196,12 @@ class Browser:
         if "exceptionDetails" in result:
             raise BrowserError(f"page script failed: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
+
+    def type_into(self, label: str, owner_tag: str, text: str) -> None:
+        """Type ``text`` into an input field as a user would (focus, then key input)."""
+        if not self.evaluate(FOCUS_INPUT_JS % (json.dumps(label), json.dumps(owner_tag))):
+            raise BrowserError(f"no input field labelled {label!r} in <{owner_tag.lower()}>")
+        self.send("Input.insertText", {"text": text})
 
     def text(self) -> str:
         return self.evaluate(DEEP_TEXT_JS) or ""

@@ -29,24 +29,28 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    """(browser, TensorBoard URL, run name, words in the Projector, screenshot folder)."""
+    """(browser, TensorBoard URL, run name, (points, dimension), a word to search, the
+    Projector's words, screenshot folder)."""
     tmp = tmp_path_factory.mktemp("browser")
     if SHAKESPEARE.is_file():  # real words make a readable picture; the toy corpus otherwise
         extra = ["--min-count", "5", "--max-final-vocab", "1000", "--dim", "32", "--epochs", "3", "--workers", "1"]
         logdir, run = train_with_logdir(tmp, extra, corpus=SHAKESPEARE)
+        query = "king"
     else:
         logdir, run = train_with_logdir(tmp)
-    from wordvec.formats.native import read_config
+        query = "w7"
+    from wordvec.formats.native import read_config, read_vocab
 
     cfg = read_config(tmp / "model")
+    words = read_vocab(tmp / "model")[0][:10_000]
     shots = Path(os.environ.get("WORDVEC_SCREENSHOTS") or tmp)
     shots.mkdir(parents=True, exist_ok=True)
     with serve_tensorboard(logdir) as url, Browser(CHROMIUM, timeout=20) as browser:
-        yield browser, url, run.name, (min(cfg["vocab_size"], 10_000), cfg["vector_size"]), shots
+        yield browser, url, run.name, (len(words), cfg["vector_size"]), query, words, shots
 
 
 def test_scalars_page_shows_the_loss_curves(page):
-    browser, url, run, _, shots = page
+    browser, url, run, *_, shots = page
     browser.navigate(f"{url}/#scalars&tagFilter=loss")
     browser.wait_for_text(lambda t: "train/loss" in t and "epoch/loss" in t and run in t, 40,
                                  "the loss tags and the run on the Scalars page")
@@ -59,7 +63,7 @@ def test_scalars_page_shows_the_loss_curves(page):
 
 
 def test_projector_page_shows_our_embedding(page):
-    browser, url, run, (points, dim), shots = page
+    browser, url, run, (points, dim), query, words, shots = page
     browser.navigate(f"{url}/#projector")
     pattern = re.compile(rf"Points:\s*{points}\s+Dimension:\s*{dim}\b")
     # Our tensor with its point count, and our metadata's columns (word, count) in the search box's menu.
@@ -68,4 +72,11 @@ def test_projector_page_shows_our_embedding(page):
     pca = re.compile(r"Total variance described:\s*[0-9.]+%")
     browser.wait_for_text(lambda t: pattern.search(t) and columns.search(t) and pca.search(t),
                           60, f"'Points: {points} | Dimension: {dim}' and the metadata on the Projector page")
+    # Searching a word finds exactly our words that contain it, listed by their labels.
+    matches = [w for w in words if query in w]
+    browser.type_into("Search", "VZ-PROJECTOR-INPUT", query)
+    found = re.compile(rf"\b{len(matches)} match(es)?\.")
+    text = browser.wait_for_text(lambda t: found.search(t), 30, f"'{len(matches)} matches.' after searching {query!r}")
+    listed = text[found.search(text).end():].split()
+    assert set(matches[:100]) <= set(listed)
     browser.screenshot(shots / "tensorboard-projector.png")
