@@ -152,6 +152,9 @@ def test_missing_evaluation_file_is_a_parameter_error(tmp_path):
         TensorBoardCallback(tmp_path, eval_similarity=[tmp_path / "nope.txt"])
     with pytest.raises(ParameterError, match="projector_top"):
         TensorBoardCallback(tmp_path, projector_top=0)
+    for bad in ("../up", "a/b", "", ".."):
+        with pytest.raises(ParameterError, match="run_name"):
+            TensorBoardCallback(tmp_path, run_name=bad)
     assert not list(tmp_path.iterdir())  # nothing written before training starts
 
 
@@ -216,12 +219,17 @@ def test_evaluations_after_every_epoch_match_the_final_vectors(tmp_path):
     analogies.write_text(": toy\n" + "".join(f"w{i} w{i + 1} w{i + 2} w{i + 3}\n" for i in range(0, 40, 2)))
     pairs = tmp_path / "toy-pairs.tsv"
     pairs.write_text("# word pairs\n" + "".join(f"w{i}\tw{i + 5}\t{(i * 7) % 10}\n" for i in range(30)))
+    (tmp_path / "other").mkdir()
+    same_name = tmp_path / "other" / "toy-pairs.tsv"  # another file with the same name: its own tag
+    same_name.write_text("".join(f"w{i}\tw{i + 1}\t{i % 4}\n" for i in range(20)))
     model = Word2Vec(vector_size=12, min_count=1, epochs=3, workers=1, seed=3)
-    cb = TensorBoardCallback(tmp_path / "runs", eval_analogies=analogies, eval_similarity=[pairs])
+    cb = TensorBoardCallback(tmp_path / "runs", eval_analogies=analogies, eval_similarity=[pairs, same_name])
     model.fit(sentences, callbacks=[cb])
     scalars = read_scalars(cb.run_dir)
     assert [s for s, _ in scalars["eval/analogy_accuracy"]] == [1, 2, 3]
     assert [s for s, _ in scalars["eval/spearman/toy-pairs"]] == [1, 2, 3]
+    assert [s for s, _ in scalars["eval/spearman/toy-pairs_2"]] == [1, 2, 3]
+    assert scalars["eval/spearman/toy-pairs_2"][-1][1] == pytest.approx(model.wv.evaluate_word_pairs(same_name).spearman, abs=1e-6)
     # The last epoch's scores are those of the trained vectors (no stale cached unit vectors).
     assert scalars["eval/analogy_accuracy"][-1][1] == pytest.approx(model.wv.evaluate_word_analogies(analogies)[0], abs=1e-6)
     assert scalars["eval/spearman/toy-pairs"][-1][1] == pytest.approx(model.wv.evaluate_word_pairs(pairs).spearman, abs=1e-6)

@@ -141,6 +141,16 @@ class TensorBoardCallback(Callback):
         for path in ([self.eval_analogies] if self.eval_analogies else []) + self.eval_similarity:
             if not path.is_file():
                 raise ParameterError(f"{path}: evaluation file not found")
+        if run_name is not None and (not str(run_name).strip() or str(run_name) in (".", "..")
+                                     or "/" in str(run_name) or "\\" in str(run_name)):
+            raise ParameterError(f"run_name={run_name!r} is invalid: must be a folder name (no '/')")
+        # One tag per similarity file, even when two files share a name.
+        self._similarity_tags = []
+        for path in self.eval_similarity:
+            tag, k = f"eval/spearman/{_safe_tag(path.stem)}", 2
+            while tag in self._similarity_tags:
+                tag, k = f"eval/spearman/{_safe_tag(path.stem)}_{k}", k + 1
+            self._similarity_tags.append(tag)
         if projector_top is not None and (not isinstance(projector_top, int) or projector_top < 1):
             raise ParameterError(f"projector_top={projector_top!r} is invalid: must be an integer >= 1 or None")
         self.hparams = dict(hparams or {})
@@ -218,10 +228,10 @@ class TensorBoardCallback(Callback):
             score = score[0] if isinstance(score, tuple) else score
             if _is_number(score):
                 self._scalar("eval/analogy_accuracy", score, step)
-        for path in self.eval_similarity:
+        for path, tag in zip(self.eval_similarity, self._similarity_tags):
             rho = _spearman(wv.evaluate_word_pairs(path))
             if rho is not None:
-                self._scalar(f"eval/spearman/{_safe_tag(path.stem)}", rho, step)
+                self._scalar(tag, rho, step)
 
     def on_train_end(self, model):
         try:
