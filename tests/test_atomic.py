@@ -291,3 +291,17 @@ def test_sigkill_at_random_times_while_saving_in_a_loop(tmp_path):
     assert set(seen) <= {"A", "B"}
     _save(path, *A)
     assert _leftovers(tmp_path) == []
+
+
+def test_a_folder_that_is_not_a_model_is_never_replaced(tmp_path):
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work")
+    with pytest.raises(WordvecError, match=r"Documents: is a folder that is not a wordvec model; refusing to replace it"):
+        _save(folder, *A)
+    assert (folder / "thesis.tex").read_text() == "years of work"
+    # An empty folder, a model, or a model with extra files of its own kind are replaced.
+    (tmp_path / "empty").mkdir()
+    _save(tmp_path / "empty", *A)
+    _save(tmp_path / "empty", *B)
+    assert _which(tmp_path / "empty") == "B"

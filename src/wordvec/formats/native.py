@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_directory
-from ..errors import ModelFormatError
+from ..errors import ModelFormatError, WordvecError
 
 FORMAT_NAME = "wordvec-model"
 FORMAT_VERSION = 1
@@ -50,8 +50,28 @@ def is_native_model(path) -> bool:
 
 def save_model_dir(path, config: dict, words, counts, arrays: dict) -> None:
     """Write a model folder atomically (all files or none)."""
+    _check_replaceable(Path(path))
     with atomic_directory(path) as tmp:
         _write_model_files(tmp, config, words, counts, arrays)
+
+
+_MODEL_FILES = {"config.json", "vocab.tsv"} | {f"{name}.npy" for name in ARRAYS}
+
+
+def _check_replaceable(path: Path) -> None:
+    """A save replaces the whole folder: refuse to do that to a folder that is not a model
+    (``-o ~/Documents`` must not delete anything)."""
+    if not path.is_dir():
+        return
+    names = {p.name for p in path.iterdir()}
+    if names <= _MODEL_FILES:
+        return  # empty, or only files of ours (a model, maybe a broken one)
+    try:
+        read_config(path)
+    except ModelFormatError:
+        raise WordvecError(
+            f"{path}: is a folder that is not a wordvec model; refusing to replace it "
+            "(saving replaces the whole folder: choose a new or model folder)") from None
 
 
 def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict) -> None:
