@@ -101,6 +101,7 @@ def test_non_utf8_words_are_replaced_counted_and_warned(tmp_path, binary):
     (b"3 2\na 1 2\nb 3 4\n", r"t:3: file ends after 2 vectors but the header says 3"),
     (b"1 2\na 1 2\nb 3 4\n", r"t:3: more vectors than the 1 the header says"),
     (b"2 2\na 1 2\nb 3 4 5\n", r"t:3: expected a word and 2 values, found 3"),
+    (b"2 2\na 1\nb 3 4\n", r"t:2: expected a word and 2 values, found 1"),
     (b"2 2\na 1 2\nb 3\n", r"t:3: expected a word and 2 values, found 1"),
     (b"2 2\na 1 2\nb 3 x\n", r"t:3: a value is not a number"),
     (b"2 2\na 1 2\nb 3 nan\n", r"t:3: NaN or infinite"),
@@ -110,8 +111,9 @@ def test_non_utf8_words_are_replaced_counted_and_warned(tmp_path, binary):
 def test_text_errors_name_file_and_line(tmp_path, content, message):
     p = tmp_path / "t"
     p.write_bytes(content)
-    with pytest.raises(ModelFormatError, match=message):
-        WordVectors.load_word2vec_format(p, binary=False)
+    for binary in (False, None):  # a broken text file is still detected as text
+        with pytest.raises(ModelFormatError, match=message):
+            WordVectors.load_word2vec_format(p, binary=binary)
 
 
 @pytest.mark.parametrize("content, message", [

@@ -3,7 +3,7 @@ the Huffman paths, on a small model trained on sentences with an obvious answer.
 import numpy as np
 import pytest
 
-from wordvec import ParameterError, Word2Vec, WordvecError
+from wordvec import ParameterError, Word2Vec, WordvecError, WordVectors
 from wordvec.prediction import predict_output_word, word_probabilities
 
 SENTENCES = (
@@ -56,6 +56,9 @@ def test_hierarchical_softmax_walks_the_huffman_path(model):
 def test_saved_model_predicts_the_same(model, tmp_path):
     model.save(tmp_path / "m")
     loaded = Word2Vec.load(tmp_path / "m", mmap=True)
+    vectors_only = WordVectors.load(tmp_path / "m")  # a trained model folder is also a vectors file
+    assert vectors_only.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(vectors_only.vectors, model.wv.vectors)
     for method in ("ns", "hs"):
         assert predict_output_word(loaded, ["a", "ran"], 4, method) == predict_output_word(model, ["a", "ran"], 4, method)
 

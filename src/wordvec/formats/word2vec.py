@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 from ..atomic import atomic_file
 from ..errors import ModelFormatError, WordvecError
@@ -59,18 +60,24 @@ def _parse_header(path: Path, data) -> tuple[int, int, int]:
     return n, dim, (end + 1 if end >= 0 else len(data))
 
 
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\v\f")
+
+
 def _looks_like_text(data, start: int, dim: int) -> bool:
-    """True when the first record after the header is a text line: a word and ``dim`` numbers."""
+    """True when the first record after the header is a text line (a word and ``dim``
+    numbers), or at least the start of the body has no control bytes, which float32 data
+    of any length is all but certain to have (so a broken text file gets text errors)."""
     end = data.find(b"\n", start)
     line = bytes(data[start : end if end >= 0 else len(data)])
     parts = line.split()
-    if len(parts) != dim + 1:
-        return False
-    try:
-        np.array(parts[1:], dtype=np.float64)
-    except ValueError:
-        return False
-    return True
+    if len(parts) == dim + 1:
+        try:
+            np.array(parts[1:], dtype=np.float64)
+            return True
+        except ValueError:
+            pass
+    sample = bytes(data[start : start + max(4096, 8 * dim)])
+    return not sample.translate(None, delete=bytes(set(range(256)) - set(_CONTROL)))
 
 
 class _Words:
@@ -165,42 +172,68 @@ def _read_text(path: Path, data, n: int, dim: int, start: int, limit: int | None
     return words.words, vectors[:row]
 
 
+_MAX_WORD_BYTES = 100_000  # a binary "word" longer than this means it is not a word2vec file
+
+
+@njit(nogil=True, cache=True)
+def _scan_binary(buf, start, n, nbytes, max_word):
+    """Walk ``n`` binary records: (word starts, word ends, vector bytes, records read, next
+    offset, status); status 0 ok, 1 no space ends the word, 2 the file ends inside a vector."""
+    size = buf.shape[0]
+    starts = np.empty(n, np.int64)
+    ends = np.empty(n, np.int64)
+    out = np.empty((n, nbytes), np.uint8)
+    pos = start
+    for i in range(n):
+        while pos < size and (buf[pos] == 10 or buf[pos] == 13):  # the C tool's newline; gensim writes none
+            pos += 1
+        j = pos
+        lim = min(size, pos + max_word)
+        while j < lim and buf[j] != 32:
+            j += 1
+        if j >= lim:
+            return starts, ends, out, i, pos, 1
+        if j + 1 + nbytes > size:
+            return starts, ends, out, i, pos, 2
+        starts[i] = pos
+        ends[i] = j
+        out[i, :] = buf[j + 1 : j + 1 + nbytes]
+        pos = j + 1 + nbytes
+    return starts, ends, out, n, pos, 0
+
+
 def _read_binary(path: Path, data, n: int, dim: int, start: int, limit: int | None):
     words = _Words(path)
     want = n if limit is None else min(n, limit)
-    nbytes = 4 * dim
-    vectors = np.empty((want, dim), np.float32)
-    pos, row, record, dropped = start, 0, 0, 0
-    size = len(data)
-    while row + dropped < want:
-        record += 1
-        # Skip the newline the C tool writes after each vector (gensim writes none).
-        while pos < size and data[pos : pos + 1] in (b"\n", b"\r"):
-            pos += 1
-        space = data.find(b" ", pos, min(size, pos + 100_000))
-        if space < 0:
-            raise ModelFormatError(
-                f"{path}: record {record} (byte {pos}): "
-                + (f"file ends after {record - 1} vectors but the header says {n} (truncated?)" if size - pos < 100_000
-                   else "no word found (is this really a word2vec binary file?)")
-            )
-        if space + 1 + nbytes > size:
-            raise ModelFormatError(
-                f"{path}: record {record} (byte {pos}): file ends inside the vector (truncated?); the header says {n} x {dim}"
-            )
-        if words.add(bytes(data[pos:space]), f"record {record}"):
-            vectors[row] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
-            row += 1
-        else:
-            dropped += 1
-        pos = space + 1 + nbytes
+    buf = np.frombuffer(data, dtype=np.uint8)
+    try:
+        starts, ends, raw, count, pos, status = _scan_binary(buf, start, want, 4 * dim, _MAX_WORD_BYTES)
+    finally:
+        del buf  # no view may outlive the memory map, which is closed after reading
+    keep = np.ones(count, bool)
+    for i in range(count):  # words first: an earlier duplicate is the first error in the file
+        keep[i] = words.add(bytes(data[starts[i] : ends[i]]), f"record {i + 1}")
+    if status == 1:
+        raise ModelFormatError(
+            f"{path}: record {count + 1} (byte {pos}): "
+            + (f"file ends after {count} vectors but the header says {n} (truncated?)" if len(data) - pos < _MAX_WORD_BYTES
+               else "no word found (is this really a word2vec binary file?)")
+        )
+    if status == 2:
+        raise ModelFormatError(
+            f"{path}: record {count + 1} (byte {pos}): file ends inside the vector (truncated?); the header says {n} x {dim}"
+        )
     if limit is None:
         rest = bytes(data[pos : pos + 4096])
         if rest.strip(_WHITESPACE):
             raise ModelFormatError(f"{path}: byte {pos}: data after the {n} vectors the header says (wrong header?)")
-    _check_finite(path, vectors[:row], lambda i: f"record {i + 1}")
-    words.warn(dropped)
-    return words.words, vectors[:row]
+    vectors = raw[:count].view("<f4").astype(np.float32, copy=False)
+    records = np.flatnonzero(keep)
+    if len(records) < count:
+        vectors = vectors[records]
+    _check_finite(path, vectors, lambda i: f"record {records[i] + 1}")
+    words.warn(count - len(records))
+    return words.words, vectors
 
 
 def read_word2vec(path, binary: bool | None = None, limit: int | None = None):
@@ -220,7 +253,10 @@ def read_word2vec(path, binary: bool | None = None, limit: int | None = None):
         words, vectors = reader(path, data, n, dim, start, limit)
     finally:
         if isinstance(data, mmap.mmap):
-            data.close()
+            try:
+                data.close()
+            except BufferError:  # a view still alive (e.g. held while Numba compiles): unmapped when freed
+                pass
     return WordVectors(words, vectors)
 
 
