@@ -104,7 +104,7 @@ def train_with_logdir(tmp: Path, extra=None, corpus=None) -> tuple[Path, Path]:
     result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(tmp / "model"), *extra, "--logdir", str(logdir)])
     assert result.exit_code == 0, result.output
     (run,) = [p for p in logdir.iterdir() if p.is_dir()]
-    assert f"tensorboard --logdir {logdir}" in result.output
+    assert f"tensorboard --logdir {logdir}" in result.output  # `tensorboard` or its path
     return logdir, run
 
 

@@ -3,6 +3,8 @@ command adds to be watched in TensorBoard (see ``wordvec.tensorboard``)."""
 from __future__ import annotations
 
 import shlex
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -37,10 +39,25 @@ def tensorboard_callbacks(logdir, eval_analogies=None, eval_similarity=(), run_n
                                 eval_similarity=tuple(eval_similarity), projector_top=DEFAULT_PROJECTOR_TOP)]
 
 
+def tensorboard_command() -> str:
+    """How to start TensorBoard from here: ``tensorboard`` when it is on PATH, else the
+    one installed beside this Python (e.g. ``.venv/bin/tensorboard`` after ``make demo``)."""
+    if shutil.which("tensorboard"):
+        return "tensorboard"
+    beside = Path(sys.executable).parent / "tensorboard"
+    if not beside.is_file():
+        return "tensorboard"
+    try:
+        beside = beside.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    return shlex.quote(str(beside))
+
+
 def echo_tensorboard_hint(callbacks) -> None:
     """Tell the user where the logs are and how to look at them."""
     from ..tensorboard import TensorBoardCallback
 
     for cb in callbacks:
         if isinstance(cb, TensorBoardCallback) and cb.run_dir is not None:
-            click.echo(f"TensorBoard logs in {cb.run_dir}; to watch: tensorboard --logdir {shlex.quote(str(cb.logdir))}")
+            click.echo(f"TensorBoard logs in {cb.run_dir}; to watch: {tensorboard_command()} --logdir {shlex.quote(str(cb.logdir))}")
