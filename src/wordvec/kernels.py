@@ -23,17 +23,29 @@ _U32 = np.uint64(32)
 
 
 @njit(nogil=True, fastmath=True, inline="always")
-def _sigmoid_and_loss(f, label):
-    """sigmoid(f) and -log P(label | f), computed stably with one exp and one log."""
+def _sigmoid_and_prob(f, label):
+    """sigmoid(f) and the probability given to ``label``, from one float32 exp and no
+    subtraction (so tiny probabilities keep their precision)."""
     e = math.exp(-abs(f))
-    if f >= 0.0:
-        s = 1.0 / (1.0 + e)
-    else:
-        s = e / (1.0 + e)
-    # -log sigmoid(f) if label == 1, -log sigmoid(-f) if label == 0
-    z = -f if label > 0.5 else f
-    loss = max(z, 0.0) + math.log1p(e)
-    return s, loss
+    big = np.float32(1.0) / (np.float32(1.0) + e)  # sigmoid(|f|)
+    small = max(e * big, np.float32(1e-30))  # sigmoid(-|f|); floored so a log never sees 0
+    s = big if f >= 0 else small
+    p = big if (label > 0.5) == (f >= 0) else small
+    return s, p
+
+
+_FLUSH = 1e-200
+
+
+@njit(nogil=True, fastmath=True, inline="always")
+def _accumulate(prod, logsum, p):
+    """Multiply probabilities and take one log per many: the exact log-likelihood at a
+    fraction of the cost of a log per prediction."""
+    prod *= p
+    if prod < _FLUSH:
+        logsum += math.log(prod)
+        prod = 1.0
+    return prod, logsum
 
 
 @njit(nogil=True, fastmath=True, cache=True)
@@ -59,7 +71,8 @@ def _batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad):
     add the context gradient into ``dctx`` and update the output rows in place.
     Returns the summed loss of the k * nc predictions."""
     dim = ctxbuf.shape[1]
-    loss = 0.0
+    prod = 1.0
+    logsum = 0.0
     for o in range(k):
         row = rows[o]
         lab = labels[o]
@@ -67,8 +80,8 @@ def _batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad):
             f = np.float32(0.0)
             for d in range(dim):
                 f += weights[row, d] * ctxbuf[c, d]
-            s, l = _sigmoid_and_loss(f, lab)
-            loss += l
+            s, p = _sigmoid_and_prob(f, lab)
+            prod, logsum = _accumulate(prod, logsum, p)
             grad[o, c] = (lab - s) * alpha
     for o in range(k):
         row = rows[o]
@@ -82,7 +95,7 @@ def _batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad):
             g = grad[o, c]
             for d in range(dim):
                 weights[row, d] += g * ctxbuf[c, d]
-    return loss
+    return -(logsum + math.log(prod))
 
 
 @njit(nogil=True, fastmath=True, cache=True)
@@ -167,19 +180,20 @@ def _cbow_outputs(weights, rows, labels, k, h, neu1e, alpha):
     """One hidden vector ``h`` against outputs ``rows[:k]``: accumulate its gradient in
     ``neu1e`` and update the output rows. Returns the summed loss."""
     dim = h.shape[0]
-    loss = 0.0
+    prod = 1.0
+    logsum = 0.0
     for o in range(k):
         row = rows[o]
         f = np.float32(0.0)
         for d in range(dim):
             f += weights[row, d] * h[d]
-        s, l = _sigmoid_and_loss(f, labels[o])
-        loss += l
+        s, p = _sigmoid_and_prob(f, labels[o])
+        prod, logsum = _accumulate(prod, logsum, p)
         g = np.float32((labels[o] - s) * alpha)
         for d in range(dim):
             neu1e[d] += g * weights[row, d]
             weights[row, d] += g * h[d]
-    return loss
+    return -(logsum + math.log(prod))
 
 
 @njit(nogil=True, fastmath=True, cache=True)
