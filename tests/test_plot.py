@@ -153,6 +153,13 @@ def test_cli_errors_are_one_line(model_dir, tmp_path, args, message):
     assert not list(tmp_path.iterdir())
 
 
+def test_too_many_words_for_a_picture(tmp_path):
+    big = WordVectors([f"w{i}" for i in range(1001)], np.random.default_rng(0).normal(size=(1001, 3)))
+    with pytest.raises(ParameterError, match="1,001 words are too many to label on a picture"):
+        plot_words(big, tmp_path / "map.png", top=1001)
+    assert not list(tmp_path.iterdir())
+
+
 def test_plot_words_needs_an_output(wv):
     with pytest.raises(ParameterError, match="give -o/--output"):
         plot_words(wv, None)

@@ -15,6 +15,8 @@ from .atomic import atomic_file
 from .errors import ParameterError, WordvecError
 
 METHODS = ("pca", "tsne")
+# More labels than this do not fit on a picture; the --html page and the Projector scale further.
+MAX_PICTURE_WORDS = 1000
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
 
@@ -205,6 +207,9 @@ def plot_words(wv, output=None, words=None, top=None, neighbors=None, n_neighbor
     if output is not None:
         _image_format(Path(output))  # a bad name fails before any work
     chosen = select_words(wv, words=words, top=top, neighbors=neighbors, n_neighbors=n_neighbors)
+    if output is not None and len(chosen) > MAX_PICTURE_WORDS:
+        raise ParameterError(f"{len(chosen):,} words are too many to label on a picture (at most {MAX_PICTURE_WORDS:,}): "
+                             "draw fewer, or use --html or the Projector (wordvec export --format tensorboard)")
     xy = project_2d(wv[chosen], method=method, seed=seed)
     if title is None:
         what = f"{neighbors!r} and its {len(chosen) - 1} nearest words" if neighbors else f"{len(chosen)} words"
