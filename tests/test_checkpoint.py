@@ -354,3 +354,17 @@ def test_failing_callback_stops_the_workers(corpus):
     with pytest.raises(RuntimeError, match="callback bug"):
         Word2Vec(**PARAMS, report_seconds=1e-9).fit(corpus, callbacks=[Boom()])
     assert threading.active_count() == before
+
+
+def test_cli_refuses_an_output_folder_that_is_not_a_model_before_training(big_corpus, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+
+    def no_counting(*args, **kwargs):
+        raise AssertionError("counted the corpus before checking the output folder")
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", no_counting)
+    assert _cli(["train", str(big_corpus), "-o", str(folder), "-q"]) == 2
+    assert capsys.readouterr().err.startswith(f"wordvec: error: {folder}: is a folder that is not a wordvec model")
+    assert (folder / "notes.txt").read_text() == "keep me"

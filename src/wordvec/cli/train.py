@@ -60,6 +60,7 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
 
     Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
     from ..checkpoint import Interrupted, parse_every, stop_signals, train_with_checkpoints
+    from ..formats.native import check_replaceable
     from ..training import Word2Vec
 
     if checkpoint_every is not None:
@@ -78,6 +79,7 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
             model = Word2Vec(**params)
         except ParameterError as e:
             raise ParameterError(cli_names(str(e))) from None
+        check_replaceable(output)  # before hours of training, not after
         model.build_vocab(corpus)
     try:
         with stop_signals():

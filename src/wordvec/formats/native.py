@@ -50,7 +50,7 @@ def is_native_model(path) -> bool:
 
 def save_model_dir(path, config: dict, words, counts, arrays: dict) -> None:
     """Write a model folder atomically (all files or none)."""
-    _check_replaceable(Path(path))
+    check_replaceable(Path(path))
     with atomic_directory(path) as tmp:
         _write_model_files(tmp, config, words, counts, arrays)
 
@@ -58,7 +58,7 @@ def save_model_dir(path, config: dict, words, counts, arrays: dict) -> None:
 _MODEL_FILES = {"config.json", "vocab.tsv"} | {f"{name}.npy" for name in ARRAYS}
 
 
-def _check_replaceable(path: Path) -> None:
+def check_replaceable(path: Path) -> None:
     """A save replaces the whole folder: refuse to do that to a folder that is not a model
     (``-o ~/Documents`` must not delete anything)."""
     if not path.is_dir():
