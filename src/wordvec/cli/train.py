@@ -133,3 +133,19 @@ def demo(output, epochs, quiet, logdir):
     callbacks = tensorboard_callbacks(logdir or output.parent / "runs", run_name=None)
     run_demo(output, epochs=epochs, quiet=quiet, extra_callbacks=callbacks)
     echo_tensorboard_hint(callbacks)
+
+
+@cli.command("download")
+@click.argument("name", required=False)
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None, help="Where to keep it [~/.cache/wordvec/corpora].")
+@click.option("-q", "--quiet", is_flag=True)
+def download_cmd(name, directory, quiet):
+    """Download a standard corpus (checked by SHA-256, cached) and print its path.
+    Without NAME, list the corpora."""
+    from ..download import DATASETS, download
+
+    if name is None:
+        for ds in DATASETS.values():
+            click.echo(f"{ds.name:12s} {ds.size / 1e6:7.1f} MB  {ds.description}")
+        return
+    click.echo(download(name, directory, progress=not quiet))
