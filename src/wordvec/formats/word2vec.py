@@ -23,6 +23,7 @@ from ..atomic import atomic_file
 from ..errors import ModelFormatError, WordvecError
 
 _WHITESPACE = b" \t\n\r\v\f"
+_MAX_DIM = 1_000_000
 
 
 def _open_bytes(path: Path):
@@ -55,8 +56,8 @@ def _parse_header(path: Path, data) -> tuple[int, int, int]:
             + (" (an empty file)" if not line.strip() else "")
         )
     n, dim = int(parts[0]), int(parts[1])
-    if dim < 1:
-        raise ModelFormatError(f"{path}:1: the header says {dim} dimensions; must be >= 1")
+    if not 1 <= dim <= _MAX_DIM:
+        raise ModelFormatError(f"{path}:1: the header says {dim} dimensions; must be in [1, {_MAX_DIM:,}]")
     return n, dim, (end + 1 if end >= 0 else len(data))
 
 
@@ -249,6 +250,15 @@ def read_word2vec(path, binary: bool | None = None, limit: int | None = None):
         n, dim, start = _parse_header(path, data)
         if binary is None:
             binary = not _looks_like_text(data, start, dim) if n else False
+        # Refuse a header the body cannot hold before allocating for it: a binary record
+        # takes at least 4*dim + 2 bytes, a text line 2*dim + 1 and its newline.
+        want = n if limit is None else min(n, limit)
+        room = len(data) - start
+        if want * (4 * dim + 2 if binary else 2 * dim + 2) - (0 if binary else 1) > room:
+            raise ModelFormatError(
+                f"{path}:1: the header says {n:,} words x {dim:,} dimensions but only {room:,} bytes follow, "
+                "too few to hold them (truncated file or wrong header?)"
+            )
         reader = _read_binary if binary else _read_text
         words, vectors = reader(path, data, n, dim, start, limit)
     finally:
