@@ -80,3 +80,24 @@ def test_projector_page_shows_our_embedding(page):
     listed = text[found.search(text).end():].split()
     assert set(matches[:100]) <= set(listed)
     browser.screenshot(shots / "tensorboard-projector.png")
+
+
+def test_plot_html_page_shows_the_words(page, tmp_path):
+    """`wordvec plot --html` works offline: the embedded plotly draws every word."""
+    pytest.importorskip("plotly")
+    import numpy as np
+
+    from wordvec.plot import plot_words
+    from wordvec.vectors import WordVectors
+
+    browser = page[0]
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+    wv = WordVectors(words, np.random.default_rng(0).normal(size=(6, 8)), [60, 50, 40, 30, 20, 10])
+    html = tmp_path / "map.html"
+    plot_words(wv, html=html, words=words, title="six words")
+    browser.navigate(html.as_uri())
+    # The labels are SVG text drawn by plotly's script, not in the HTML file's markup.
+    browser.wait_for_text(lambda t: all(w in t.split() for w in words) and "six words" in t, 30,
+                                 "the six labels drawn by plotly")
+    assert browser.evaluate("document.querySelectorAll('.scatterlayer .point').length") == 6
+    browser.screenshot(tmp_path / "plot-html.png")
