@@ -79,6 +79,7 @@ def test_most_similar_excludes_inputs_and_sorts(wv):
     assert sims == sorted(sims, reverse=True)
 
 
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`")
 def test_cosmul_doesnt_match_rank_distances_match_gensim(wv, data):
     kv = _gensim(*data)
     ours = wv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=6)
