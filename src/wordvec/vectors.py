@@ -36,7 +36,7 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     n = scores.shape[-1]
     k = max(0, min(int(k), n))
     if scores.ndim == 1:  # the common single query: no broadcasting machinery
-        part = np.argpartition(scores, n - k)[n - k:] if 0 < k < n else np.arange(n)[:k] if k else np.empty(0, np.int64)
+        part = np.argpartition(scores, n - k)[n - k :] if 0 < k < n else np.arange(k)
         return part[np.argsort(-scores[part], kind="stable")]
     if k == 0:
         return np.empty(scores.shape[:-1] + (0,), np.int64)
@@ -197,15 +197,15 @@ class WordVectors:
             weights.append(float(weight))
         return idx, np.stack(vecs), np.asarray(weights, dtype=np.float32)
 
-    def _rank(self, scores: np.ndarray, exclude, topn, offset: int = 0):
+    def _rank(self, scores: np.ndarray, exclude, topn):
+        """(word, score) of the best ``topn`` scores, ``exclude`` (input word rows) left out."""
         if topn is None:
             return scores
-        if exclude:  # scores is always a fresh array here: mark in place
-            ex = np.asarray([i - offset for i in exclude if 0 <= i - offset < scores.shape[0]], np.int64)
+        ex = sorted({i for i in exclude if i < scores.shape[0]})
+        if ex:  # scores is always a fresh array here: mark in place
             scores[ex] = -np.inf
-            topn = min(topn, scores.shape[0] - len(set(ex.tolist())))
-        best = top_k(scores, topn)
-        return [(self.index_to_key[j + offset], float(scores[j])) for j in best]
+            topn = min(topn, scores.shape[0] - len(ex))
+        return [(self.index_to_key[j], float(scores[j])) for j in top_k(scores, topn)]
 
     def most_similar(self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None):
         """Top-``topn`` words by cosine similarity to the mean of the unit vectors of
