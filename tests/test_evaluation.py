@@ -222,3 +222,23 @@ def test_real_questions_words_and_wordsim_equal_gensim():
     pearson, spearman, oov = kv.evaluate_word_pairs(str(pairs))
     assert abs(r.spearman - spearman[0]) < 1e-6 and abs(r.pearson - pearson[0]) < 1e-6
     assert r.oov_ratio * 100 == pytest.approx(oov)
+
+
+def test_3cosmul_batches_equal_one_query_at_a_time(tmp_path):
+    rng = np.random.default_rng(8)
+    words = [f"w{i}" for i in range(200)]
+    wv = WordVectors(words, rng.standard_normal((200, 20)).astype(np.float32))
+    lines = [": only"] + [" ".join(words[i] for i in rng.integers(0, 200, 4)) for _ in range(300)]
+    # Plant answers so that some are right: d = the best 3CosMul candidate for half the questions.
+    for k in range(1, len(lines), 2):
+        a, b, c, _ = lines[k].split()
+        if len({a, b, c}) == 3:
+            lines[k] = f"{a} {b} {c} {wv.most_similar_cosmul(positive=[b, c], negative=[a], topn=1)[0][0]}"
+    path = tmp_path / "q.txt"
+    path.write_text("\n".join(lines) + "\n")
+    r = wv.evaluate_word_analogies(path, method="3cosmul", case_insensitive=False)
+    expected = 0
+    for line in lines[1:]:
+        a, b, c, d = line.split()
+        expected += wv.most_similar_cosmul(positive=[b, c], negative=[a], topn=1)[0][0] == d
+    assert r.total == 300 and r.correct == expected > 100
