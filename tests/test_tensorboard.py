@@ -158,6 +158,30 @@ def test_missing_evaluation_file_is_a_parameter_error(tmp_path):
     assert not list(tmp_path.iterdir())  # nothing written before training starts
 
 
+def test_malformed_evaluation_files_stop_the_run_before_training(tmp_path):
+    from wordvec.errors import ModelFormatError
+
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_text("not a question file\n")
+    with pytest.raises(ModelFormatError, match="garbage.txt:1: question before the first ': section' header"):
+        TensorBoardCallback(tmp_path / "runs", eval_analogies=garbage)
+    with pytest.raises(ModelFormatError, match="garbage.txt: no 'word<TAB>word<TAB>score' lines found"):
+        TensorBoardCallback(tmp_path / "runs", eval_similarity=[garbage])
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_score_that_cannot_be_computed_is_left_out_with_one_warning(tmp_path):
+    pairs = tmp_path / "unknown.tsv"
+    pairs.write_text("alpha\tbeta\t3.0\ngamma\tdelta\t1.0\n")  # no word of the toy corpus
+    model = Word2Vec(vector_size=8, min_count=1, epochs=2, workers=1)
+    cb = TensorBoardCallback(tmp_path / "runs", eval_similarity=[pairs])
+    with pytest.warns(UserWarning, match="not logging this score: .*unknown.tsv: no pair to score") as caught:
+        model.fit(toy_sentences(n=200), callbacks=[cb])
+    assert len([w for w in caught if "not logging" in str(w.message)]) == 1
+    scalars = read_scalars(cb.run_dir)
+    assert "eval/spearman/unknown" not in scalars and [s for s, _ in scalars["epoch/loss"]] == [1, 2]
+
+
 def test_it_is_a_callback():
     assert isinstance(TensorBoardCallback("unused"), Callback)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +142,7 @@ class TensorBoardCallback(Callback):
         for path in ([self.eval_analogies] if self.eval_analogies else []) + self.eval_similarity:
             if not path.is_file():
                 raise ParameterError(f"{path}: evaluation file not found")
+        self._check_evaluation_files()
         if run_name is not None and (not str(run_name).strip() or str(run_name) in (".", "..")
                                      or "/" in str(run_name) or "\\" in str(run_name)):
             raise ParameterError(f"run_name={run_name!r} is invalid: must be a folder name (no '/')")
@@ -159,7 +161,20 @@ class TensorBoardCallback(Callback):
         self.projector_path: Path | None = None
         self._writer = None
         self._last = None  # (time, words_done) of the previous report, for words/s
+        self._unscored: set = set()  # evaluation files already warned about
         _tb()  # fail now, not after the first epoch, when tensorboard is missing
+
+    def _check_evaluation_files(self) -> None:
+        """Read the evaluation files once now, so a malformed one stops the run before
+        training rather than after the first epoch."""
+        from .errors import ModelFormatError
+        from .evaluation import read_analogies, read_word_pairs
+
+        if self.eval_analogies is not None:
+            read_analogies(self.eval_analogies)
+        for path in self.eval_similarity:
+            if not read_word_pairs(path)[0]:
+                raise ModelFormatError(f"{path}: no 'word<TAB>word<TAB>score' lines found")
 
     # ------------------------------------------------------------------ writing
     def _scalar(self, tag: str, value, step: int) -> None:
@@ -224,14 +239,28 @@ class TensorBoardCallback(Callback):
     def _evaluate(self, wv, step: int) -> None:
         _refresh_unit_vectors(wv)
         if self.eval_analogies is not None:
-            score = wv.evaluate_word_analogies(self.eval_analogies)
+            score = self._score(wv.evaluate_word_analogies, self.eval_analogies, step)
             score = score[0] if isinstance(score, tuple) else score
             if _is_number(score):
                 self._scalar("eval/analogy_accuracy", score, step)
         for path, tag in zip(self.eval_similarity, self._similarity_tags):
-            rho = _spearman(wv.evaluate_word_pairs(path))
+            rho = _spearman(self._score(wv.evaluate_word_pairs, path, step))
             if rho is not None:
                 self._scalar(tag, rho, step)
+
+    def _score(self, evaluate, path, step):
+        """One evaluation; a score that cannot be computed (e.g. no pair in the vocabulary)
+        is left out with one warning instead of stopping a long training run."""
+        with warnings.catch_warnings():  # skipped-line notices: repeated every epoch otherwise
+            if step > 1:
+                warnings.simplefilter("ignore")
+            try:
+                return evaluate(path)
+            except WordvecError as e:
+                if path not in self._unscored:
+                    self._unscored.add(path)
+                    warnings.warn(f"not logging this score: {e}", stacklevel=2)
+                return None
 
     def on_train_end(self, model):
         try:
