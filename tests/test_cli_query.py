@@ -98,6 +98,8 @@ def test_export_projector(models, tmp_path):
     meta = (tmp_path / "proj" / "metadata.tsv").read_text().splitlines()
     rows = (tmp_path / "proj" / "vectors.tsv").read_text().splitlines()
     assert meta == WORDS[:4] and len(rows) == 4 and len(rows[0].split("\t")) == 12
+    back = np.array([[float(x) for x in row.split("\t")] for row in rows], np.float32)
+    np.testing.assert_allclose(back, _vectors().vectors[:4], rtol=1e-6)  # within the printed precision
 
 
 def test_export_errors(models, tmp_path):
