@@ -70,7 +70,8 @@ def _read_corpus(path: Path, mode: str = "lower_strip_punctuation"):
             assert str(e).startswith(str(path)) and "\n" not in str(e)
             return None
     assert vocab.raw_words > 0 and len(vocab) > 0
-    assert all(w and not any(c.isspace() for c in w) and "\x00" not in w for w in vocab.words)
+    # Only ASCII whitespace separates words (as in the C tool): U+00A0 and kin may be in one.
+    assert all(w and not any(c in " \t\n\r\x0b\x0c" for c in w) and "\x00" not in w for w in vocab.words)
     return vocab
 
 

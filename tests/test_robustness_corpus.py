@@ -161,6 +161,13 @@ def test_invalid_utf8_warning_in_the_cli(tmp_path, capsys):
     assert "wordvec: warning: replaced 20 invalid UTF-8 sequence(s) with U+FFFD in " in err and "latin1.txt" in err
 
 
+def test_unicode_spaces_are_part_of_words_as_in_the_c_tool(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("10\u00a0km away\u3000far\nlone \u00a0 nbsp\n", encoding="utf-8")
+    m = Word2Vec(**PARAMS).build_vocab(p)
+    assert _sentences(m) == [["10\u00a0km", "away\u3000far"], ["lone", "\u00a0", "nbsp"]]
+
+
 def test_mixed_line_endings_split_sentences_alike(tmp_path):
     lines = [f"w{i} w{i + 1} w{i + 2}" for i in range(0, 300, 3)]
     unix = tmp_path / "unix.txt"

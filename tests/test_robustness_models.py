@@ -183,12 +183,13 @@ def test_c_format_bad_file(tmp_path, case):
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, raises=MemoryError,
-                   reason="formats/word2vec.py allocates the header's count before reading: a lying header "
-                          "gives MemoryError, not ModelFormatError (query layer; remove this mark once fixed)")
-@pytest.mark.parametrize("header", [b"99999999999999 3", b"4 99999999999999"])
-def test_c_format_header_with_absurd_counts(tmp_path, header):
+@pytest.mark.parametrize("header, message", [
+    (b"99999999999999 3", "{p}:1: the header says 99,999,999,999,999 words x 3 dimensions but only 75 bytes follow"),
+    (b"4 99999999999999", "{p}:1: the header says 99999999999999 dimensions; must be in [1, 1,000,000]"),
+], ids=["absurd word count", "absurd dimensions"])
+def test_c_format_header_with_absurd_counts(tmp_path, header, message):
     p = tmp_path / "bad.vec"
     p.write_bytes(_c_file(tmp_path, True).replace(b"4 3", header, 1))
-    with pytest.raises(ModelFormatError, match="header"):
+    with pytest.raises(ModelFormatError) as err:  # refused before allocating anything
         WordVectors.load_word2vec_format(p, binary=True)
+    assert str(err.value).startswith(message.format(p=p)), str(err.value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -193,13 +194,15 @@ def _check_npy_header(file: Path) -> None:
             if head[:4] == b"PK\x03\x04":
                 raise ModelFormatError(f"{file}: is a zip (.npz) archive, not a .npy array")
             try:
-                version = np.lib.format.read_magic(f)
-                if version == (1, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-                elif version in ((2, 0), (3, 0)):
-                    shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-                else:
-                    raise ValueError(f"unsupported .npy version {version}")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # numpy's notes on odd (fuzzed) headers
+                    version = np.lib.format.read_magic(f)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                    elif version in ((2, 0), (3, 0)):
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                    else:
+                        raise ValueError(f"unsupported .npy version {version}")
             except Exception as e:  # numpy's header parser raises many kinds (ValueError, TokenError...)
                 raise ModelFormatError(f"{file}: not a .npy array or truncated header ({e})") from None
             data_bytes = os.fstat(f.fileno()).st_size - f.tell()
