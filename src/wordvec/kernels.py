@@ -116,15 +116,46 @@ def _draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state):
     return k, state
 
 
+@njit(nogil=True, inline="always")
+def _longest_sentence(bounds):
+    longest = 1
+    for s in range(bounds.shape[0] - 1):
+        longest = max(longest, bounds[s + 1] - bounds[s])
+    return longest
+
+
+@njit(nogil=True, inline="always")
+def _shrunk_window(i, n, window, state):
+    """The C tool's shrinking window: a random b in [0, window) narrows both sides."""
+    state, r = next_random(state)
+    b = np.int64((r >> _U32) % np.uint64(window))
+    return max(0, i - window + b), min(n, i + window - b + 1), state
+
+
+@njit(nogil=True, inline="always")
+def _huffman_outputs(centre, codes, points, code_lengths, rows, labels):
+    """Outputs for hierarchical softmax: the inner nodes on the centre word's path,
+    label 1 - code (as the C tool). Returns how many."""
+    k = code_lengths[centre]
+    for o in range(k):
+        rows[o] = points[centre, o]
+        labels[o] = 1.0 - codes[centre, o]
+    return k
+
+
+@njit(nogil=True, inline="always")
+def _job_alpha(alpha0, alpha1, bounds, s):
+    """Learning rate at sentence s, linear across the job from alpha0 to alpha1."""
+    total = max(1, bounds[-1] - bounds[0])
+    return np.float32(alpha0 + (alpha1 - alpha0) * ((bounds[s] - bounds[0]) / total))
+
+
 @njit(nogil=True, fastmath=True, cache=True)
 def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, keep, neg_thr, neg_alias,
                  codes, points, code_lengths, window, negative, hs, alpha0, alpha1, seed):
     dim = syn0.shape[1]
     state = np.uint64(seed)
-    maxlen = 1
-    for s in range(bounds.shape[0] - 1):
-        maxlen = max(maxlen, bounds[s + 1] - bounds[s])
-    sent = np.empty(maxlen, np.int32)
+    sent = np.empty(_longest_sentence(bounds), np.int32)
     ctx = np.empty(2 * window, np.int32)
     ctxbuf = np.empty((2 * window, dim), np.float32)
     dctx = np.empty((2 * window, dim), np.float32)
@@ -132,19 +163,15 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, keep, neg_thr, neg_alias,
     rows = np.empty(kmax, np.int64)
     labels = np.empty(kmax, np.float32)
     grad = np.empty((kmax, 2 * window), np.float32)
-    total = max(1, bounds[-1] - bounds[0])
     loss = 0.0
     terms = 0
     effective = 0
     for s in range(bounds.shape[0] - 1):
-        alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((bounds[s] - bounds[0]) / total))
+        alpha = _job_alpha(alpha0, alpha1, bounds, s)
         n, state = _subsample(tokens, bounds[s], bounds[s + 1], keep, sent, state)
         effective += n
         for i in range(n):
-            state, r = next_random(state)
-            b = np.int64((r >> _U32) % np.uint64(window))
-            lo = max(0, i - window + b)
-            hi = min(n, i + window - b + 1)
+            lo, hi, state = _shrunk_window(i, n, window, state)
             nc = 0
             for j in range(lo, hi):
                 if j != i:
@@ -159,10 +186,7 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, keep, neg_thr, neg_alias,
                     dctx[c, d] = 0.0
             centre = sent[i]
             if hs:
-                k = code_lengths[centre]
-                for o in range(k):
-                    rows[o] = points[centre, o]
-                    labels[o] = 1.0 - codes[centre, o]
+                k = _huffman_outputs(centre, codes, points, code_lengths, rows, labels)
                 loss += _batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad)
             if negative > 0:
                 k, state = _draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
@@ -201,28 +225,21 @@ def cbow_job(tokens, bounds, syn0, syn1, syn1neg, keep, neg_thr, neg_alias,
              codes, points, code_lengths, window, negative, hs, cbow_mean, alpha0, alpha1, seed):
     dim = syn0.shape[1]
     state = np.uint64(seed)
-    maxlen = 1
-    for s in range(bounds.shape[0] - 1):
-        maxlen = max(maxlen, bounds[s + 1] - bounds[s])
-    sent = np.empty(maxlen, np.int32)
+    sent = np.empty(_longest_sentence(bounds), np.int32)
     h = np.empty(dim, np.float32)
     neu1e = np.empty(dim, np.float32)
     kmax = max(negative + 1, codes.shape[1])
     rows = np.empty(kmax, np.int64)
     labels = np.empty(kmax, np.float32)
-    total = max(1, bounds[-1] - bounds[0])
     loss = 0.0
     terms = 0
     effective = 0
     for s in range(bounds.shape[0] - 1):
-        alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((bounds[s] - bounds[0]) / total))
+        alpha = _job_alpha(alpha0, alpha1, bounds, s)
         n, state = _subsample(tokens, bounds[s], bounds[s + 1], keep, sent, state)
         effective += n
         for i in range(n):
-            state, r = next_random(state)
-            b = np.int64((r >> _U32) % np.uint64(window))
-            lo = max(0, i - window + b)
-            hi = min(n, i + window - b + 1)
+            lo, hi, state = _shrunk_window(i, n, window, state)
             nc = hi - lo - 1
             if nc <= 0:
                 continue
@@ -240,10 +257,7 @@ def cbow_job(tokens, bounds, syn0, syn1, syn1neg, keep, neg_thr, neg_alias,
                     h[d] *= inv
             centre = sent[i]
             if hs:
-                k = code_lengths[centre]
-                for o in range(k):
-                    rows[o] = points[centre, o]
-                    labels[o] = 1.0 - codes[centre, o]
+                k = _huffman_outputs(centre, codes, points, code_lengths, rows, labels)
                 loss += _cbow_outputs(syn1, rows, labels, k, h, neu1e, alpha)
             if negative > 0:
                 k, state = _draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)

@@ -446,10 +446,11 @@ class Word2Vec:
         self.jobs_done_ = j
 
     # ------------------------------------------------------------------ queries
-    def predict_output_word(self, context_words, topn: int = 10):
+    def predict_output_word(self, context_words, topn: int = 10, method: str | None = None):
+        """The likeliest centre words for ``context_words`` (see ``wordvec.prediction``)."""
         from .prediction import predict_output_word
 
-        return predict_output_word(self, context_words, topn)
+        return predict_output_word(self, context_words, topn, method=method)
 
     # ------------------------------------------------------------------ persistence
     def config(self) -> dict:
