@@ -57,20 +57,26 @@ def import_torch():
     return torch
 
 
-def resolve_engine(engine: str, device) -> tuple[str, str]:
-    """(engine, device) to use for ``engine`` in auto/numba/torch and ``device`` in
-    None/"auto"/"cpu"/"cuda"/"cuda:N"."""
+def _check_device(engine: str, device) -> str | None:
+    """The device asked for (None: auto), checked against the engine without importing torch."""
     if engine not in ENGINES:
         raise ParameterError(f"engine={engine!r} is invalid: choose one of {', '.join(ENGINES)}")
     if device is not None and not isinstance(device, str):
         device = str(device)
     if device in (None, "auto"):
-        device = None
-    elif device != "cpu" and not device.startswith("cuda"):
+        return None
+    if device != "cpu" and not device.startswith("cuda"):
         raise ParameterError(f"device={device!r} is invalid: use auto, cpu, cuda or cuda:N")
+    if engine == "numba" and device != "cpu":
+        raise ParameterError(f"device={device!r} is invalid with engine='numba': it runs on the CPU")
+    return device
+
+
+def resolve_engine(engine: str, device) -> tuple[str, str]:
+    """(engine, device) to use for ``engine`` in auto/numba/torch and ``device`` in
+    None/"auto"/"cpu"/"cuda"/"cuda:N"."""
+    device = _check_device(engine, device)
     if engine == "numba":
-        if device not in (None, "cpu"):
-            raise ParameterError(f"device={device!r} is invalid with engine='numba': it runs on the CPU")
         return "numba", "cpu"
     if engine == "auto" and device in (None, "cpu"):
         if device is None and _cuda_possible() and import_torch().cuda.is_available():
@@ -125,8 +131,7 @@ class TutorialWord2Vec:
             _check_int("seed", seed, 0)
         if threads is not None:
             _check_int("threads", threads, 1)
-        if engine not in ENGINES:
-            raise ParameterError(f"engine={engine!r} is invalid: choose one of {', '.join(ENGINES)}")
+        _check_device(engine, device)
         self.vocab_size = int(vocab_size)
         self.embedding_dim = int(embedding_dim)
         self.loss = loss

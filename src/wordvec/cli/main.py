@@ -62,6 +62,7 @@ def _register() -> None:
     from . import train  # noqa: F401
     from . import query  # noqa: F401
     from . import plot  # noqa: F401
+    from . import tutorial  # noqa: F401
 
 
 _register()
