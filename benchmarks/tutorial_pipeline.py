@@ -1,0 +1,90 @@
+"""The TensorFlow word2vec tutorial's pipeline in wordvec, stage by stage, on its corpus.
+
+    python benchmarks/tutorial_pipeline.py [--engine auto|numba|torch] [--repeats 2]
+
+On ../shared/data/shakespeare.txt with the tutorial's settings (vocab 4,096, sequence
+length 10, window 2, num_ns 4, dim 128, 20 epochs, batch 1024): seconds to vectorise,
+generate the training data, train and export, the number of examples and the final loss
+and accuracy; then the whole ``wordvec tutorial`` command as a fresh process (Python
+start-up and imports included), after one untimed run that fills Numba's cache as any
+first use does. Compared with the tutorial's own TensorFlow 2.21 code measured on the
+same 2-core machine. The last line is JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("WORDVEC_DATA", REPO.parent / "shared" / "data"))
+SHAKESPEARE = DATA / "shakespeare.txt"
+
+# The tutorial's TensorFlow code (TensorFlow 2.21, CPU) on the same machine.
+TENSORFLOW = {"vectorize": 2.3, "generate": 7.2, "train": 11.2, "export": 0.2, "process": 26.2,
+              "examples": 64872, "loss": 0.471, "accuracy": 0.892}
+
+
+def in_process(engine: str, out: Path) -> dict:
+    sys.path.insert(0, str(REPO / "src"))
+    from wordvec.tutorial import run_tutorial
+
+    result = run_tutorial(SHAKESPEARE, out, engine=engine, logdir=None)
+    return {"timings": result.timings, "examples": result.examples, "loss": result.final["loss"],
+            "accuracy": result.final["accuracy"], "engine": result.model.engine_, "device": result.model.device_}
+
+
+def whole_process(engine: str, out: Path, repeats: int) -> list[float]:
+    exe = Path(sys.executable).with_name("wordvec")  # the installed command, as a user runs it
+    start = [str(exe)] if exe.exists() else [sys.executable, "-c", "from wordvec.cli import main; main()"]
+    cmd = [*start, "tutorial", str(SHAKESPEARE), "-o", str(out), "--engine", engine, "-q"]
+    subprocess.run(cmd, check=True)  # untimed: fills Numba's cache
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(cmd, check=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", default="auto", choices=["auto", "numba", "torch"])
+    parser.add_argument("--repeats", type=int, default=2, help="timed runs of the whole command (best is kept)")
+    parser.add_argument("--no-process", action="store_true", help="skip timing the whole command")
+    args = parser.parse_args()
+    if not SHAKESPEARE.is_file():
+        sys.exit(f"benchmark: {SHAKESPEARE} not found (the shared data folder must sit beside the repo)")
+    with tempfile.TemporaryDirectory(prefix="wordvec-tutorial-") as tmp:
+        r = in_process(args.engine, Path(tmp) / "in-process")
+        t = r["timings"]
+        process = None if args.no_process else min(whole_process(args.engine, Path(tmp) / "cli", args.repeats))
+    print(f"engine {r['engine']} on {r['device']}; {r['examples']:,} training examples; "
+          f"final loss {r['loss']:.4f}, accuracy {r['accuracy']:.4f} "
+          f"(TensorFlow: {TENSORFLOW['examples']:,}, {TENSORFLOW['loss']}, {TENSORFLOW['accuracy']})")
+    for stage in ("vectorize", "generate", "train", "export"):
+        print(f"{stage:10s} {t[stage]:7.3f} s   TensorFlow {TENSORFLOW[stage]:5.1f} s   "
+              f"x{TENSORFLOW[stage] / t[stage]:,.0f} faster")
+    if process is not None:
+        print(f"{'process':10s} {process:7.3f} s   TensorFlow {TENSORFLOW['process']:5.1f} s   "
+              f"x{TENSORFLOW['process'] / process:,.1f} faster (whole `wordvec tutorial` run, imports included)")
+    summary = {
+        "benchmark": "tutorial_pipeline", "engine": r["engine"], "device": r["device"],
+        "examples": r["examples"], "final_loss": round(r["loss"], 4), "final_accuracy": round(r["accuracy"], 4),
+        **{f"{k}_s": round(v, 4) for k, v in t.items()},
+        "process_s": None if process is None else round(process, 3),
+        "speedup_generate": round(TENSORFLOW["generate"] / t["generate"], 1),
+        "speedup_process": None if process is None else round(TENSORFLOW["process"] / process, 2),
+        "accuracy_gap": round(abs(r["accuracy"] - TENSORFLOW["accuracy"]), 4),
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
