@@ -91,9 +91,7 @@ def _catch_up_rows(p, m, v, last, mark, decay, now, sched, all_rows):
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _adam_rows(p, m, v, g, last, mark, decay, t, sched, beta1, beta2):
     """One Adam step at step t for the rows marked as used; clears their gradient and
-    mark. Rows go in memory order (a scan of the marks is cheap) so the prefetcher
-    helps; one store per loop, as alias checks keep LLVM from vectorising loops with
-    several."""
+    mark. Rows go in memory order (a scan of the marks is cheap) so the prefetcher helps."""
     at = np.float32(sched[0][t])
     et = np.float32(sched[1][t])
     c1 = np.float32(1.0 - beta1)
@@ -105,12 +103,13 @@ def _adam_rows(p, m, v, g, last, mark, decay, t, sched, beta1, beta2):
         b1 = np.float32(beta1) * decay[0, row]
         b2 = np.float32(beta2) * decay[1, row]
         for k in range(pr.shape[0]):
-            mr[k] = b1 * mr[k] + c1 * gr[k]
-        for k in range(pr.shape[0]):
-            vr[k] = b2 * vr[k] + c2 * gr[k] * gr[k]
-        for k in range(pr.shape[0]):
-            pr[k] -= at * mr[k] / (np.sqrt(vr[k]) + et)
-        gr[:] = 0.0
+            gk = gr[k]
+            mk = b1 * mr[k] + c1 * gk
+            vk = b2 * vr[k] + c2 * gk * gk
+            mr[k] = mk
+            vr[k] = vk
+            pr[k] -= at * mk / (np.sqrt(vk) + et)
+            gr[k] = 0.0
         last[row] = t
         mark[row] = False
 
