@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from ..callbacks import Callback
 from ..errors import ParameterError
 from .main import cli
 
@@ -21,26 +22,17 @@ def _flag_names(message: str) -> str:
     return message
 
 
-class EpochLines:
+class EpochLines(Callback):
     """Prints one line per epoch, as Keras' ``fit`` does: loss and accuracy."""
 
     def __init__(self, epochs: int):
         self.epochs = epochs
-
-    def on_train_begin(self, model):
-        pass
-
-    def on_progress(self, model, words_done, loss, lr):
-        pass
 
     def on_epoch_end(self, model, epoch, logs):
         click.echo(
             f"epoch {epoch + 1}/{self.epochs}: loss {logs['loss']:.4f} - accuracy {logs['accuracy']:.4f} "
             f"({logs['examples']:,} examples, {logs['seconds']:.2f}s)"
         )
-
-    def on_train_end(self, model):
-        pass
 
 
 @cli.command()
