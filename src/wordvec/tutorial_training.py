@@ -248,7 +248,7 @@ class TutorialWord2Vec:
                 cbs.on_epoch_end(self, epoch, logs)
         finally:
             done()
-        cbs.on_train_end(self)
+            cbs.on_train_end(self)  # also after an error or Ctrl-C, as every engine does
         return self
 
     def _numba_runner(self, targets, contexts, labels, planned_steps):
