@@ -44,6 +44,7 @@ SMALL = ["--vocab-size", 20, "--epochs", 3, "--batch-size", 256, "--dim", 16, "-
 
 
 def test_cli_writes_projector_files_native_model_and_logs(corpus, tmp_path):
+    pytest.importorskip("tensorboard")
     out = tmp_path / "out"
     code, output = run("tutorial", corpus, "-o", out, *SMALL)
     assert code == 0, output
@@ -65,6 +66,7 @@ def test_cli_writes_projector_files_native_model_and_logs(corpus, tmp_path):
 
 
 def test_recipe_results_and_files(corpus, tmp_path):
+    pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     from wordvec.training import Word2Vec
