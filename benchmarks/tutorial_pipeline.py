@@ -70,7 +70,7 @@ def main() -> None:
           f"(TensorFlow: {TENSORFLOW['examples']:,}, {TENSORFLOW['loss']}, {TENSORFLOW['accuracy']})")
     for stage in ("vectorize", "generate", "train", "export"):
         print(f"{stage:10s} {t[stage]:7.3f} s   TensorFlow {TENSORFLOW[stage]:5.1f} s   "
-              f"x{TENSORFLOW[stage] / t[stage]:,.0f} faster")
+              f"x{TENSORFLOW[stage] / t[stage]:,.{0 if TENSORFLOW[stage] > 10 * t[stage] else 1}f} faster")
     print(f"{'':10s} ({r['epochs_s']:.3f} s in the 20 epochs themselves; the rest of train is Numba loading "
           "its cached kernels, once per process)" if r["engine"] == "numba" else "")
     if process is not None:

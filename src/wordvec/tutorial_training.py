@@ -267,9 +267,11 @@ class TutorialWord2Vec:
         sigmoid = self.loss == "sigmoid"
 
         def epoch(order):
+            # The epoch's examples gathered in order: the kernel then reads them sequentially.
             loss_sum, correct, seen, self.steps_ = K.train_epoch(
-                W, C, state_w, state_c, last_w, last_c, targets, contexts, labels, order, self.batch_size,
-                self.steps_, sched, self.beta_1, self.beta_2, sigmoid, marks[0], marks[1], decay[0], decay[1])
+                W, C, state_w, state_c, last_w, last_c, targets[order], contexts[order], labels[order],
+                np.arange(len(order)), self.batch_size, self.steps_, sched, self.beta_1, self.beta_2, sigmoid,
+                marks[0], marks[1], decay[0], decay[1])
             return loss_sum, correct, seen
 
         def done():
