@@ -54,14 +54,32 @@ def text8_like(max_files: int | None = None, line_tokens: int = 1000) -> Path:
 
 
 def peak_rss_mib() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec, unlike
+    ru_maxrss, which a child inherits from the parent that forked it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def count_tokens(path: Path) -> int:
+    """Whitespace-separated tokens, read in 1 MiB blocks (a token cut by a block
+    boundary is counted once)."""
     n = 0
+    carry = b""
     with open(path, "rb") as f:
         while True:
-            block = f.read(1 << 24)
+            block = f.read(1 << 20)
             if not block:
-                return n
-            n += len(block.split())
+                return n + len(carry.split())
+            block = carry + block
+            cut = max(block.rfind(b" "), block.rfind(b"\n"))
+            if cut < 0:
+                carry = block
+                continue
+            n += len(block[:cut].split())
+            carry = block[cut:]

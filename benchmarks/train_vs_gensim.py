@@ -1,6 +1,6 @@
 """Training speed and quality, wordvec vs gensim, same corpus, same settings, same run.
 
-    python benchmarks/train_vs_gensim.py [--epochs 1] [--modes sg,cbow] [--files 100]
+    python benchmarks/train_vs_gensim.py [--epochs 1] [--modes sg,cbow] [--seeds 1,2,3] [--files N]
 
 The Wikipedia dump in ../shared/data is normalised once to text8-like tokens (~17.5M).
 Each trainer runs in its own subprocess (so peak memory is its own), one after the other.
@@ -37,7 +37,7 @@ def run_one(tool: str, corpus: Path, mode: str, args) -> dict:
     sg = mode == "sg"
     alpha = args.alpha if args.alpha else (0.025 if sg else 0.05)
     p = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, workers=args.workers,
-             epochs=args.epochs, alpha=alpha, min_alpha=0.0001, seed=1)
+             epochs=args.epochs, alpha=alpha, min_alpha=0.0001, seed=args.seed)
     t0 = time.perf_counter()
     if tool == "wordvec":
         from wordvec import Word2Vec
@@ -90,6 +90,8 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, default=None, help="default: 0.025 skip-gram, 0.05 CBOW, for both tools")
     ap.add_argument("--files", type=int, default=None, help="use only the first N wiki files (default: all 100)")
     ap.add_argument("--gensim-corpus-file", action="store_true", help="gensim's corpus_file mode instead of LineSentence")
+    ap.add_argument("--seeds", default="1", help="comma-separated seeds; each tool runs once per seed, means are compared")
+    ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--child", nargs=2, metavar=("TOOL", "MODE"), help=argparse.SUPPRESS)
     ap.add_argument("--tokens", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -101,29 +103,42 @@ def main() -> None:
 
     tokens = common.count_tokens(corpus)
     print(f"corpus: {corpus} ({tokens:,} tokens); epochs={args.epochs} workers={args.workers}", flush=True)
+    seeds = [int(x) for x in args.seeds.split(",")]
+    runs = []
+    for mode in args.modes.split(","):
+        for seed in seeds:
+            for tool in args.tools.split(","):
+                cmd = [sys.executable, __file__, "--child", tool, mode, "--tokens", str(tokens), "--seed", str(seed),
+                       "--epochs", str(args.epochs), "--workers", str(args.workers)]
+                if args.files:
+                    cmd += ["--files", str(args.files)]
+                if args.alpha:
+                    cmd += ["--alpha", str(args.alpha)]
+                if args.gensim_corpus_file:
+                    cmd.append("--gensim-corpus-file")
+                out = subprocess.run(cmd, capture_output=True, text=True)
+                if out.returncode != 0:
+                    sys.exit(f"{tool} {mode} failed:\n{out.stderr[-3000:]}")
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                r["seed"] = seed
+                runs.append(r)
+                print(f"{mode:5s} {tool:8s} seed {seed}: {r['words_per_sec']:>10,.0f} words/s  train {r['train_seconds']:6.1f}s  "
+                      f"wall {r['wall_seconds']:6.1f}s  peak {r['peak_rss_mib']:5.0f} MiB  "
+                      f"analogy {100 * r['analogy']:5.2f}%  wordsim {r['wordsim_spearman']:.3f}  vocab {r['vocab']:,}",
+                      flush=True)
+    keys = ("words_per_sec", "train_seconds", "wall_seconds", "peak_rss_mib", "analogy", "wordsim_spearman")
     results = {}
+    for r in runs:
+        results.setdefault((r["tool"], r["mode"]), []).append(r)
+    means = {k: {key: sum(r[key] for r in rs) / len(rs) for key in keys} for k, rs in results.items()}
+    summary = {"corpus_tokens": tokens, "epochs": args.epochs, "workers": args.workers, "seeds": seeds,
+               "runs": runs, "means": {f"{t}/{m}": v for (t, m), v in means.items()}}
+    if len(seeds) > 1:
+        for (tool, mode), v in means.items():
+            print(f"{mode:5s} {tool:8s} mean of {len(seeds)}: {v['words_per_sec']:>10,.0f} words/s  "
+                  f"peak {v['peak_rss_mib']:5.0f} MiB  analogy {100 * v['analogy']:5.2f}%  wordsim {v['wordsim_spearman']:.3f}")
     for mode in args.modes.split(","):
-        for tool in args.tools.split(","):
-            cmd = [sys.executable, __file__, "--child", tool, mode, "--tokens", str(tokens),
-                   "--epochs", str(args.epochs), "--workers", str(args.workers)]
-            if args.files:
-                cmd += ["--files", str(args.files)]
-            if args.alpha:
-                cmd += ["--alpha", str(args.alpha)]
-            if args.gensim_corpus_file:
-                cmd.append("--gensim-corpus-file")
-            out = subprocess.run(cmd, capture_output=True, text=True)
-            if out.returncode != 0:
-                sys.exit(f"{tool} {mode} failed:\n{out.stderr[-3000:]}")
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            results[(tool, mode)] = r
-            print(f"{mode:5s} {tool:8s} {r['words_per_sec']:>12,.0f} words/s  train {r['train_seconds']:6.1f}s  "
-                  f"wall {r['wall_seconds']:6.1f}s  peak {r['peak_rss_mib']:7.0f} MiB  "
-                  f"analogy {100 * r['analogy']:5.2f}%  wordsim {r['wordsim_spearman']:.3f}  vocab {r['vocab']:,}",
-                  flush=True)
-    summary = {"corpus_tokens": tokens, "epochs": args.epochs, "workers": args.workers, "results": list(results.values())}
-    for mode in args.modes.split(","):
-        a, b = results.get(("wordvec", mode)), results.get(("gensim", mode))
+        a, b = means.get(("wordvec", mode)), means.get(("gensim", mode))
         if a and b:
             ratios = {
                 "speed_ratio": a["words_per_sec"] / b["words_per_sec"],
