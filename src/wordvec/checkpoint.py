@@ -247,26 +247,25 @@ def train_with_checkpoints(model, model_dir, callbacks=(), progress: bool = Fals
     try:
         model.train(callbacks=cbs, progress=progress)
     except TrainingInterrupted:
-        try:
-            save_checkpoint(model, model_dir, every=every)
-        except KeyboardInterrupt:
-            raise Interrupted(_second_interrupt(model_dir)) from None
-        raise Interrupted(
-            f"interrupted: checkpoint saved to {model_dir} after {model.progress_start_:,} of "
-            f"{model.progress_total_:,} words; continue with: wordvec train --resume {model_dir}") from None
+        _checkpoint_and_stop(model, model_dir, every)
     except KeyboardInterrupt as e:
         # A second Ctrl-C while the workers were finishing their jobs stops at once; a
         # first one between epochs (say, in a callback) checkpoints if the state is whole.
         if isinstance(e.__context__, KeyboardInterrupt) or len(model.history_) != model.epochs_done_:
             raise Interrupted(_second_interrupt(model_dir)) from None
-        try:
-            save_checkpoint(model, model_dir, every=every)
-        except KeyboardInterrupt:
-            raise Interrupted(_second_interrupt(model_dir)) from None
-        raise Interrupted(
-            f"interrupted: checkpoint saved to {model_dir} after {model.progress_start_:,} of "
-            f"{model.progress_total_:,} words; continue with: wordvec train --resume {model_dir}") from None
+        _checkpoint_and_stop(model, model_dir, every)
     return model
+
+
+def _checkpoint_and_stop(model, model_dir, every) -> None:
+    """Save the state reached and raise ``Interrupted`` saying how to resume."""
+    try:
+        save_checkpoint(model, model_dir, every=every)
+    except KeyboardInterrupt:
+        raise Interrupted(_second_interrupt(model_dir)) from None
+    raise Interrupted(
+        f"interrupted: checkpoint saved to {model_dir} after {model.progress_start_:,} of "
+        f"{model.progress_total_:,} words; continue with: wordvec train --resume {model_dir}") from None
 
 
 def _second_interrupt(model_dir) -> str:

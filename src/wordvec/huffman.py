@@ -10,6 +10,15 @@ import numpy as np
 from numba import njit
 
 
+@njit(nogil=True, inline="always")
+def _smallest(count, pos1, pos2):
+    """Take the smaller head of the two queues: leaves (walking down from pos1) and
+    inner nodes (walking up from pos2). Returns (node, pos1, pos2)."""
+    if pos1 >= 0 and count[pos1] < count[pos2]:
+        return pos1, pos1 - 1, pos2
+    return pos2, pos1, pos2 + 1
+
+
 @njit(nogil=True, cache=True)
 def _build(counts):
     # counts sorted descending; the classic two-queue construction, O(V).
@@ -22,18 +31,8 @@ def _build(counts):
     pos1 = v - 1
     pos2 = v
     for a in range(v - 1):
-        if pos1 >= 0 and count[pos1] < count[pos2]:
-            min1 = pos1
-            pos1 -= 1
-        else:
-            min1 = pos2
-            pos2 += 1
-        if pos1 >= 0 and count[pos1] < count[pos2]:
-            min2 = pos1
-            pos1 -= 1
-        else:
-            min2 = pos2
-            pos2 += 1
+        min1, pos1, pos2 = _smallest(count, pos1, pos2)
+        min2, pos1, pos2 = _smallest(count, pos1, pos2)
         count[v + a] = count[min1] + count[min2]
         parent[min1] = v + a
         parent[min2] = v + a
