@@ -11,9 +11,11 @@ from wordvec.corpus import SENTENCE_END, Corpus, Standardizer
 from wordvec.errors import CorpusError
 
 
-def sentences_of(corpus):
+def sentences_of(corpus_or_blocks):
+    """Sentences (lists of str) from a Corpus or from an iterable of token blocks."""
+    blocks = corpus_or_blocks.token_blocks() if isinstance(corpus_or_blocks, Corpus) else corpus_or_blocks
     out, cur = [], []
-    for block in corpus.token_blocks():
+    for block in blocks:
         for t in block:
             if t == SENTENCE_END:
                 if cur:
@@ -68,17 +70,8 @@ def test_small_blocks_change_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(corpus_mod, "BLOCK_BYTES", 7)
     blocks = list(corpus_mod.iter_blocks(p, corpus_mod.ReadStats(), block_bytes=7))
     assert len(blocks) > 100
-    small = []
     std = Standardizer()
-    cur = []
-    for raw in blocks:
-        for t in std(raw).replace(b"\n", b" \x00 ").split():
-            if t == SENTENCE_END:
-                if cur:
-                    small.append([w.decode() for w in cur])
-                cur = []
-            else:
-                cur.append(t)
+    small = sentences_of(std(raw).replace(b"\n", b" \x00 ").split() for raw in blocks)
     assert small == whole == [line.split() for line in lines]
 
 
