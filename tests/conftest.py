@@ -57,3 +57,14 @@ def shared_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not present (../shared/data is absent)")
     return path
+
+
+def run_cli(args) -> int:
+    """Run the wordvec CLI in this process; its exit status (0 when it returned)."""
+    from wordvec.cli.main import cli
+
+    try:
+        cli.main(args=args, prog_name="wordvec", standalone_mode=False)
+    except SystemExit as e:
+        return e.code
+    return 0

@@ -18,7 +18,7 @@ import pytest
 from wordvec import Word2Vec
 from wordvec.callbacks import Callback
 from wordvec.checkpoint import CheckpointCallback, parse_every, resume, save_checkpoint
-from wordvec.cli.main import cli
+from conftest import run_cli as _cli
 from wordvec.errors import CorpusError, ModelFormatError, ParameterError
 from wordvec.training import TrainingInterrupted
 
@@ -220,14 +220,6 @@ def _wait_for(path: Path, proc, timeout=60.0):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "no checkpoint appeared"
         time.sleep(0.02)
-
-
-def _cli(args):
-    try:
-        cli.main(args=args, prog_name="wordvec", standalone_mode=False)
-    except SystemExit as e:
-        return e.code
-    return 0
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -15,19 +15,11 @@ import numpy as np
 import pytest
 
 from wordvec import Word2Vec
-from wordvec.cli.main import cli
+from conftest import run_cli as _cli
 from wordvec.corpus import Corpus, iter_blocks, ReadStats
 from wordvec.errors import CorpusError
 
 PARAMS = dict(vector_size=8, min_count=1, epochs=1, workers=1)
-
-
-def _cli(args):
-    try:
-        cli.main(args=args, prog_name="wordvec", standalone_mode=False)
-    except SystemExit as e:
-        return e.code
-    return 0
 
 
 def _sentences(model: Word2Vec) -> list[list[str]]:
