@@ -6,9 +6,9 @@ which case the text is read once more, to stay exact).
 """
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import repeat
 from typing import BinaryIO
 
 import numpy as np
@@ -141,17 +141,9 @@ def build_vocabulary(
 
 def encode_tokens(vocab: Vocabulary, corpus: Corpus, out: BinaryIO) -> None:
     """Second pass (only after pruning): write final ids, -2 at sentence ends, -1 for OOV."""
-    index = dict(vocab.index)
-    lookup = {w.encode("utf-8"): i for w, i in index.items()}
+    lookup = {w.encode("utf-8"): i for w, i in vocab.index.items()}
     lookup[SENTENCE_END] = MARKER
-    get = lookup.get
     for tokens in corpus.token_blocks():
-        ids = np.fromiter((get(t, OOV) for t in tokens), dtype=np.int32, count=len(tokens))
+        # map(dict.get, tokens, repeat(OOV)) stays in C: no Python frame per token
+        ids = np.fromiter(map(lookup.get, tokens, repeat(OOV)), dtype=np.int32, count=len(tokens))
         out.write(ids.tobytes())
-
-
-def remove_file(path: str) -> None:
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
