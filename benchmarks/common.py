@@ -15,10 +15,9 @@ WORDSIM = DATA / "EN-WS-353-ALL.txt"
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("WORDVEC_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wordvec"
-    )
-    path = Path(base) / "bench"
+    from wordvec.demo import cache_dir as wordvec_cache
+
+    path = wordvec_cache() / "bench"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

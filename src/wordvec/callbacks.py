@@ -6,7 +6,6 @@ early evaluation can be added without touching the engines.
 from __future__ import annotations
 
 import sys
-import time
 
 
 class Callback:
@@ -92,10 +91,3 @@ class CallbackList(Callback):
         for c in self.callbacks:
             c.on_train_end(model)
 
-
-class Timer:
-    def __init__(self):
-        self.start = time.perf_counter()
-
-    def __call__(self) -> float:
-        return time.perf_counter() - self.start
