@@ -1,7 +1,7 @@
 """Query speed against gensim, same run, same vectors: the full questions-words evaluation
 (restricted to the 30,000 most frequent words) and 1,000 single-word ``most_similar`` calls.
 
-Vectors come from a quick wordvec run (CBOW, 1 epoch, text8 normalisation) on the Wikipedia
+Vectors come from a quick wordvec run (CBOW, 1 epoch) on the text8-like normalised Wikipedia
 sample in ../shared/data/enwiki-wikiextractor-AA, cached under ~/.cache/wordvec/bench/ (all
 100 files give about 70,000 words at min_count=5). The same matrix is loaded into gensim's
 KeyedVectors. Prints both timings, the ratios, the results side by side, and one JSON line.
@@ -12,7 +12,6 @@ KeyedVectors. Prints both timings, the ratios, the results side by side, and one
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import platform
@@ -22,40 +21,23 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
-WIKI = DATA / "enwiki-wikiextractor-AA"
-QUESTIONS = DATA / "questions-words.txt"
-WORDSIM = DATA / "EN-WS-353-ALL.txt"
-CACHE = Path(os.environ.get("WORDVEC_CACHE") or Path.home() / ".cache" / "wordvec") / "bench"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import QUESTIONS, REPO, WIKI, WORDSIM, cache_dir, text8_like  # noqa: E402
+
+CACHE = cache_dir()
 
 sys.path.insert(0, str(REPO / "src"))
-
-
-def corpus(files: int) -> Path:
-    """The first ``files`` files without their <doc> tag lines (wordvec's text8 mode does the rest)."""
-    out = CACHE / f"query-wiki-{files}files.txt"
-    if out.exists():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    with open(tmp, "wb") as dst:
-        for f in sorted(WIKI.glob("wiki_*.gz"))[:files]:
-            with gzip.open(f, "rb") as src:
-                dst.writelines(line for line in src if not line.startswith((b"<doc ", b"</doc>")))
-    os.replace(tmp, out)
-    return out
 
 
 def vectors(files: int, dim: int, min_count: int):
     from wordvec import Word2Vec, WordVectors
 
-    path = CACHE / f"query-vectors-{files}files-d{dim}-mc{min_count}.bin"
+    path = CACHE / f"query-vectors-text8-{files}files-d{dim}-mc{min_count}.bin"
     if not path.exists():
         print(f"training vectors on {files} file(s) (cached in {path}) ...", file=sys.stderr)
         t = time.perf_counter()
-        model = Word2Vec(vector_size=dim, sg=False, epochs=1, min_count=min_count, standardize="text8",
-                         workers=2, seed=1).fit(corpus(files))
+        model = Word2Vec(vector_size=dim, sg=False, epochs=1, min_count=min_count, standardize="none",
+                         workers=2, seed=1).fit(text8_like(files))
         print(f"  trained in {time.perf_counter() - t:.0f} s", file=sys.stderr)
         model.wv.save_word2vec_format(path, binary=True)
     return WordVectors.load_word2vec_format(path, binary=True)

@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("WORDVEC_DATA", REPO.parent / "shared" / "data"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, REPO  # noqa: E402
 SHAKESPEARE = DATA / "shakespeare.txt"
 
 # The tutorial's TensorFlow code (TensorFlow 2.21, CPU) on the same machine.

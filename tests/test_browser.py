@@ -17,7 +17,9 @@ pytest.importorskip("tensorboard")
 from cdp_browser import DRAWN_LINES_JS, Browser, BrowserError, find_chromium  # noqa: E402
 from test_tensorboard_server import serve_tensorboard, train_with_logdir  # noqa: E402
 
-SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared" / "data" / "shakespeare.txt"
+from conftest import SHARED_DATA  # noqa: E402
+
+SHAKESPEARE = SHARED_DATA / "shakespeare.txt"
 CHROMIUM = find_chromium()
 
 pytestmark = [

@@ -1,13 +1,12 @@
 """Analogy and word-pair evaluation: exact counts on constructed vectors, gensim's results
 question for question (including ties and case variants), clear errors on bad files."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from wordvec import ModelFormatError, ParameterError, WordVectors
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from conftest import SHARED_DATA as DATA  # noqa: E402
 
 
 def _gensim(wv):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +22,7 @@ from wordvec.preprocessing import (
     standardize,
 )
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from conftest import SHARED_DATA as DATA  # noqa: E402
 SHAKESPEARE = DATA / "shakespeare.txt"
 
 

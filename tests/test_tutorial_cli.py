@@ -4,7 +4,6 @@ tutorial's own figures on Shakespeare."""
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from wordvec.cli.main import cli
 from wordvec.errors import CorpusError
 from wordvec.tutorial import read_lines, run_tutorial
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from conftest import SHARED_DATA as DATA  # noqa: E402
 SHAKESPEARE = DATA / "shakespeare.txt"
 
 

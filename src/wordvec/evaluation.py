@@ -21,7 +21,8 @@ from .errors import ModelFormatError, ParameterError
 
 SEMANTIC_SECTIONS = 5  # questions-words.txt: the first five sections are semantic
 METHODS = ("3cosadd", "3cosmul")
-_BATCH = 512  # questions per matrix product: 512 x 30,000 float32 scores = 60 MB
+_BATCH = 512  # questions per matrix product
+_CANDIDATES = 4096  # candidates per block: 512 x 4,096 float32 scores = 8 MB
 # Score gaps below this may be float32 rounding (a dot product of d terms errs by at most
 # about d * 2**-24 for unit vectors; ours and gensim's both err): re-check gensim's way.
 _TIE_EPS_PER_DIM = 3e-7
@@ -237,6 +238,7 @@ class _Solver:
         self.wv, self.canon, self.method = wv, canon, method
         self.limit = len(canon)
         self.unit = np.ascontiguousarray(wv.get_normed_vectors()[: self.limit])
+        self.unit_t = np.ascontiguousarray(self.unit.T)  # candidates as columns: blocks are slices
         self._gensim = None
 
     def solve(self, q: np.ndarray) -> np.ndarray:
@@ -246,25 +248,48 @@ class _Solver:
             out[start : start + _BATCH] = self._batch(q[start : start + _BATCH])
         return out
 
-    def _scores(self, a, b, c) -> np.ndarray:
+    def _queries(self, a, b, c) -> tuple:
+        """What each question compares candidates with: the normalised b + c - a (3CosAdd),
+        or the three unit vectors (3CosMul)."""
         u = self.unit
         if self.method == "3cosadd":
             mean = u[b] + u[c] - u[a]
             mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), np.float32(1e-30))
-            return mean @ u.T
-        sim = lambda rows: (1 + rows @ u.T) / 2  # noqa: E731
-        return sim(u[b]) * sim(u[c]) / (sim(u[a]) + np.float32(1e-6))
+            return (mean,)
+        return u[a], u[b], u[c]
+
+    def _scores(self, queries: tuple, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Scores of the questions against candidates start..stop."""
+        cand = self.unit_t[:, start:stop]
+        if self.method == "3cosadd":
+            return queries[0] @ cand
+        ua, ub, uc = queries
+        sim = lambda rows: (1 + rows @ cand) / 2  # noqa: E731
+        return sim(ub) * sim(uc) / (sim(ua) + np.float32(1e-6))
 
     def _batch(self, q: np.ndarray) -> np.ndarray:
         a, b, c, expected = q.T
-        scores = self._scores(a, b, c)
         rows = np.arange(len(q))
-        for col in (a, b, c):  # gensim never returns the question words themselves
-            scores[rows, col] = -np.inf
-        best = np.argmax(scores, axis=1)
-        top = scores[rows, best]
-        scores[rows, best] = -np.inf
-        second = scores.max(axis=1)
+        best = np.zeros(len(q), np.int64)
+        top = np.full(len(q), -np.inf, np.float32)
+        second = np.full(len(q), -np.inf, np.float32)
+        queries = self._queries(a, b, c)
+        # Candidates in blocks that stay in cache, keeping the best two per question, instead
+        # of one (questions x vocabulary) matrix written out and read back twice.
+        for start in range(0, self.limit, _CANDIDATES):
+            stop = min(start + _CANDIDATES, self.limit)
+            scores = self._scores(queries, start, stop)
+            for col in (a, b, c):  # gensim never returns the question words themselves
+                inside = (col >= start) & (col < stop)
+                scores[rows[inside], col[inside] - start] = -np.inf
+            block_best = np.argmax(scores, axis=1)
+            block_top = scores[rows, block_best]
+            scores[rows, block_best] = -np.inf
+            block_second = scores.max(axis=1)
+            better = block_top > top  # strict: on a tie the earlier candidate stays, as argmax
+            second = np.where(better, np.maximum(top, block_second), np.maximum(second, block_top))
+            best = np.where(better, block_best + start, best)
+            top = np.where(better, block_top, top)
         pick = self.canon[best]
         # Ask again gensim's way when the choice could be float32 rounding (near-tie) or the
         # best is another case variant of a question word (gensim then reads further).
@@ -280,7 +305,7 @@ class _Solver:
         if self.method == "3cosadd":
             dists = self._gensim_3cosadd(a, b, c)
         else:
-            dists = self._scores(np.array([a]), np.array([b]), np.array([c]))[0]
+            dists = self._scores(self._queries(np.array([a]), np.array([b]), np.array([c])))[0]
         exclude = (a, b, c)
         best = _gensim_argsort(dists, _TOPN + len(exclude))
         candidates = [int(i) for i in best if i not in exclude][:_TOPN]
