@@ -11,12 +11,11 @@ Each stage is timed; ``run_tutorial`` returns the timings with the results.
 """
 from __future__ import annotations
 
-import bz2
-import gzip
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .corpus import open_binary
 from .errors import CorpusError, ParameterError
 
 # The tutorial's settings.
@@ -40,9 +39,8 @@ def read_lines(path) -> list[str]:
         raise CorpusError(f"{path}: no such file")
     if not path.is_file():
         raise CorpusError(f"{path}: not a file (the tutorial reads one text file)")
-    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix, open)
     try:
-        with opener(path, "rb") as f:
+        with open_binary(path) as f:
             raw = f.read()
     except (OSError, EOFError) as e:
         raise CorpusError(f"{path}: cannot read ({e})") from None
