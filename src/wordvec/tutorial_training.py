@@ -149,7 +149,7 @@ class TutorialWord2Vec:
         self._rng = np.random.default_rng(seed)
         init = self._rng.uniform(-KERAS_UNIFORM, KERAS_UNIFORM, (2, self.vocab_size, self.embedding_dim))
         self._weights = init.astype(np.float32)  # [target, context]; the numba engine's tables
-        self._adam = None  # numba engine: (m, v, grad) per table and each row's last step
+        self._adam = None  # numba engine: (m, v) per table and each row's last step
         self._torch = None  # torch engine: (module, optimizer)
         self.engine_ = None
         self.device_ = None
@@ -256,27 +256,25 @@ class TutorialWord2Vec:
 
         if self._adam is None:
             V, D = self.vocab_size, self.embedding_dim
-            self._adam = (np.zeros((3, V, D), np.float32), np.zeros((3, V, D), np.float32),
+            self._adam = (np.zeros((2, V, D), np.float32), np.zeros((2, V, D), np.float32),
                           np.zeros(V, np.int64), np.zeros(V, np.int64))
         state_w, state_c, last_w, last_c = self._adam
         sched = K.AdamSchedule(self.steps_ + planned_steps, self.learning_rate, self.beta_1, self.beta_2,
                                self.epsilon).arrays()
-        marks = np.zeros((2, self.vocab_size), np.bool_)
+        slots = np.full((2, self.vocab_size), -1, np.int32)  # scratch: each row's gradient buffer
         decay = np.ones((2, 2, self.vocab_size), np.float32)
         W, C = self._weights[0], self._weights[1]
         sigmoid = self.loss == "sigmoid"
 
         def epoch(order):
-            # The epoch's examples gathered in order: the kernel then reads them sequentially.
             loss_sum, correct, seen, self.steps_ = K.train_epoch(
-                W, C, state_w, state_c, last_w, last_c, targets[order], contexts[order], labels[order],
-                np.arange(len(order)), self.batch_size, self.steps_, sched, self.beta_1, self.beta_2, sigmoid,
-                marks[0], marks[1], decay[0], decay[1])
+                W, C, state_w, state_c, last_w, last_c, targets, contexts, labels, order, self.batch_size,
+                self.steps_, sched, self.beta_1, self.beta_2, sigmoid, slots[0], slots[1], decay[0], decay[1])
             return loss_sum, correct, seen
 
         def done():
             # Rows unused since their last step still move with their momentum.
-            K.finish(W, C, state_w, state_c, last_w, last_c, self.steps_, sched, marks[0], marks[1], decay[0], decay[1])
+            K.finish(W, C, state_w, state_c, last_w, last_c, self.steps_, sched, slots[0], slots[1], decay[0], decay[1])
 
         return epoch, done
 
