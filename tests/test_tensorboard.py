@@ -274,3 +274,27 @@ def test_the_tutorial_engine_logs_loss_and_accuracy(tmp_path):
     assert all(0 <= v <= 1 for _, v in scalars["epoch/accuracy"])
     assert [s for s, _ in scalars["epoch/loss"]] == [1, 2]
     assert read_hparams(tmp_path / "logs" / "tutorial")["embedding_dim"] == 8
+
+
+def test_a_writer_that_fails_warns_that_the_logs_are_incomplete(tmp_path, monkeypatch):
+    import wordvec.tensorboard as tb
+
+    def broken():
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(tb, "_tb", broken)
+    writer = tb.EventWriterThread(tmp_path)
+    writer.scalar("train/loss", 1.0, 1)
+    writer.flush()
+    with pytest.warns(UserWarning, match="TensorBoard logs are incomplete .No space left on device"):
+        writer.close()
+
+
+def test_events_are_all_written_by_close(tmp_path):
+    from wordvec.tensorboard import EventWriterThread
+
+    writer = EventWriterThread(tmp_path)
+    for step in range(1, 301):
+        writer.scalar("train/loss", 1.0 / step, step)
+    writer.close()
+    assert [s for s, _ in read_scalars(tmp_path)["train/loss"]] == list(range(1, 301))

@@ -239,3 +239,17 @@ def test_auto_engine_uses_cuda_when_present():
         with pytest.raises(ParameterError, match="no CUDA GPU"):
             resolve_engine("torch", "cuda")
         assert resolve_engine("torch", None) == ("torch", "cpu")
+
+
+def test_the_preloaded_kernels_are_the_ones_fit_calls():
+    # The preload thread must load the very specialisation a real fit runs: one
+    # signature per kernel, whatever dtypes the caller's arrays have.
+    from wordvec import tutorial_kernels as K
+    from wordvec.tutorial_training import preload_numba_engine
+
+    preload_numba_engine().join()
+    targets, contexts, labels = small_data()
+    TutorialWord2Vec(40, embedding_dim=8, batch_size=64, epochs=1, engine="numba").fit(
+        targets.astype(np.int32), contexts.astype(np.int16), labels.astype(np.int64))
+    assert len(K.train_epoch.signatures) == 1
+    assert len(K._finish_table.signatures) == 1

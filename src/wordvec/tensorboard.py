@@ -12,11 +12,18 @@ buffers, so neither TensorFlow nor torch is needed. Layout of a log folder::
 
 Then ``tensorboard --logdir LOGDIR`` shows the curves (Scalars), the run parameters
 (HParams) and the words (Projector).
+
+Events are written by a thread of their own (``EventWriterThread``): importing
+tensorboard and building its protocol buffers (~0.3 s) then overlap training, which runs
+outside the GIL, instead of delaying it.
 """
 from __future__ import annotations
 
+import importlib.util
 import math
+import queue
 import re
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -42,6 +49,67 @@ def _tb():
     except ImportError:
         raise WordvecError("TensorBoard logging needs the tensorboard package: pip install 'wordvec[viz]'") from None
     return event_pb2, hparams_summary, scalar_pb, EventFileWriter
+
+
+def _check_tensorboard() -> None:
+    """Fail early, without the import's cost, when the tensorboard package is missing."""
+    if importlib.util.find_spec("tensorboard") is None:
+        raise WordvecError("TensorBoard logging needs the tensorboard package: pip install 'wordvec[viz]'")
+
+
+class EventWriterThread:
+    """TensorBoard's ``EventFileWriter`` for one run folder, fed through a queue by a
+    thread of its own. ``scalar``, ``hparams`` and ``flush`` return at once; ``close``
+    writes what is queued and waits. An error in the thread (a full disk) is reported by
+    ``close`` as a warning: the logs are incomplete, the training it watched is not lost."""
+
+    def __init__(self, run_dir):
+        self.run_dir = str(run_dir)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="wordvec-tensorboard", daemon=True)
+        self._thread.start()
+
+    def scalar(self, tag: str, value: float, step: int) -> None:
+        self._queue.put(("scalar", tag, float(value), int(step), time.time()))
+
+    def hparams(self, values: dict, trial_id: str) -> None:
+        self._queue.put(("hparams", dict(values), trial_id, time.time()))
+
+    def flush(self) -> None:
+        self._queue.put(("flush",))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            warnings.warn(f"{self.run_dir}: TensorBoard logs are incomplete ({self._error})", stacklevel=2)
+
+    def _work(self) -> None:
+        writer = None
+        try:
+            event_pb2, hparams_summary, scalar_pb, EventFileWriter = _tb()
+            writer = EventFileWriter(self.run_dir, flush_secs=5)
+            while (item := self._queue.get()) is not None:
+                if item[0] == "scalar":
+                    _, tag, value, step, wall = item
+                    writer.add_event(event_pb2.Event(wall_time=wall, step=step, summary=scalar_pb(tag, value)))
+                elif item[0] == "hparams":
+                    _, values, trial_id, wall = item
+                    summary = hparams_summary.hparams_pb(values, trial_id=trial_id, start_time_secs=wall)
+                    writer.add_event(event_pb2.Event(wall_time=wall, step=0, summary=summary))
+                else:
+                    writer.flush()
+        except BaseException as e:  # noqa: BLE001 - reported by close()
+            self._error = e
+            while self._queue.get() is not None:  # let close() return
+                pass
+        finally:
+            if writer is not None:
+                try:
+                    writer.close()
+                except OSError as e:
+                    self._error = self._error or e
 
 
 def _is_number(v) -> bool:
@@ -162,7 +230,7 @@ class TensorBoardCallback(Callback):
         self._writer = None
         self._last = None  # (time, words_done) of the previous report, for words/s
         self._unscored: set = set()  # evaluation files already warned about
-        _tb()  # fail now, not after the first epoch, when tensorboard is missing
+        _check_tensorboard()  # fail now, not after the first epoch
 
     def _check_evaluation_files(self) -> None:
         """Read the evaluation files once now, so a malformed one stops the run before
@@ -178,16 +246,14 @@ class TensorBoardCallback(Callback):
 
     # ------------------------------------------------------------------ writing
     def _scalar(self, tag: str, value, step: int) -> None:
-        event_pb2, _, scalar_pb, _ = _tb()
-        self._writer.add_event(event_pb2.Event(wall_time=time.time(), step=int(step), summary=scalar_pb(tag, float(value))))
+        self._writer.scalar(tag, value, step)
 
     def _open(self, model) -> None:
         if self._writer is not None:
             return
-        event_pb2, hparams_summary, _, EventFileWriter = _tb()
         self.run_dir = _unique_dir(self.logdir, self.run_name or default_run_name(model))
         self.run_name = self.run_dir.name
-        self._writer = EventFileWriter(str(self.run_dir), flush_secs=5)
+        self._writer = EventWriterThread(self.run_dir)
         params = dict(model.get_params()) if hasattr(model, "get_params") else {}
         for key, value in list(params.items()):
             if value is None:  # "alpha=None" means a default: log the value used, or nothing
@@ -196,7 +262,7 @@ class TensorBoardCallback(Callback):
         params.update(self.hparams)
         hp = {k: _hparam_value(v) for k, v in params.items() if v is not None}
         if hp:
-            self._writer.add_event(event_pb2.Event(wall_time=time.time(), step=0, summary=hparams_summary.hparams_pb(hp, trial_id=self.run_name)))
+            self._writer.hparams(hp, trial_id=self.run_name)
 
     def close(self) -> None:
         if self._writer is not None:

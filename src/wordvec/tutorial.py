@@ -79,8 +79,7 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
     TensorBoard logs in ``logdir`` (``"default"``: ``output/logs``). Frequent words are
     subsampled with ``make_sampling_table(vocab_size, sampling_factor)`` as in the
     tutorial; ``sampling_factor=0`` keeps every word (small corpora)."""
-    from .preprocessing import Vectorizer, generate_training_data, make_sampling_table
-    from .tutorial_training import TutorialWord2Vec
+    from .tutorial_training import TutorialWord2Vec, preload_numba_engine, resolve_engine
 
     output = Path(output)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -90,60 +89,68 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
     settings = dict(embedding_dim=embedding_dim, loss=loss, learning_rate=learning_rate, batch_size=batch_size,
                     epochs=epochs, drop_remainder=drop_remainder, seed=seed, engine=engine, device=device)
     model = TutorialWord2Vec(vocab_size, **settings)  # checks the parameters before any work
-    vectorizer = Vectorizer(max_tokens=vocab_size, output_sequence_length=sequence_length)
-    if sampling_factor != 0:
-        table = make_sampling_table(vocab_size, sampling_factor)
-    else:
-        table = None
-    timings = {}
+    # Numba and the CPU kernels load in a background thread while the text is vectorised.
+    preload = preload_numba_engine() if resolve_engine(engine, device)[0] == "numba" else None
+    try:
+        from .preprocessing import Vectorizer, generate_training_data, make_sampling_table
 
-    started = time.perf_counter()
-    lines = read_lines(corpus)
-    if not lines:
-        raise CorpusError(f"{corpus}: holds no text")
-    vectorizer.adapt(lines)
-    sequences = vectorizer(lines)
-    timings["vectorize"] = time.perf_counter() - started
+        vectorizer = Vectorizer(max_tokens=vocab_size, output_sequence_length=sequence_length)
+        if sampling_factor != 0:
+            table = make_sampling_table(vocab_size, sampling_factor)
+        else:
+            table = None
+        timings = {}
 
-    started = time.perf_counter()
-    # A text with fewer distinct words than vocab_size gets a smaller model, so negatives
-    # are never ids without a word (the tutorial's text fills its 4,096).
-    if vectorizer.vocabulary_size() < vocab_size:
-        vocab_size = vectorizer.vocabulary_size()
-        model = TutorialWord2Vec(vocab_size, **settings)
-        table = None if table is None else table[:vocab_size]
-    if num_ns > vocab_size:
-        raise ParameterError(f"num_ns={num_ns} is invalid: the text has only {vocab_size} ids (with padding and "
-                             "[UNK]) and negatives are distinct")
-    targets, contexts, labels = generate_training_data(sequences, window_size, num_ns, vocab_size, seed=seed,
-                                                       sampling_table=table)
-    timings["generate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        lines = read_lines(corpus)
+        if not lines:
+            raise CorpusError(f"{corpus}: holds no text")
+        vectorizer.adapt(lines)
+        sequences = vectorizer(lines)
+        timings["vectorize"] = time.perf_counter() - started
 
-    cbs = list(callbacks)
-    if logdir is not None:
-        from .tensorboard import TensorBoardCallback
+        started = time.perf_counter()
+        # A text with fewer distinct words than vocab_size gets a smaller model, so negatives
+        # are never ids without a word (the tutorial's text fills its 4,096).
+        if vectorizer.vocabulary_size() < vocab_size:
+            vocab_size = vectorizer.vocabulary_size()
+            model = TutorialWord2Vec(vocab_size, **settings)
+            table = None if table is None else table[:vocab_size]
+        if num_ns > vocab_size:
+            raise ParameterError(f"num_ns={num_ns} is invalid: the text has only {vocab_size} ids (with padding and "
+                                 "[UNK]) and negatives are distinct")
+        targets, contexts, labels = generate_training_data(sequences, window_size, num_ns, vocab_size, seed=seed,
+                                                           sampling_table=table)
+        timings["generate"] = time.perf_counter() - started
 
-        logdir = output / "logs" if logdir == "default" else Path(logdir)
-        name = run_name or f"{time.strftime('%Y%m%d-%H%M%S')}-tutorial-{loss}-d{embedding_dim}-w{window_size}-ns{num_ns}"
-        cbs.append(TensorBoardCallback(logdir, run_name=name))
-    started = time.perf_counter()
-    model.fit(targets, contexts, labels, callbacks=cbs)
-    timings["train"] = time.perf_counter() - started
+        cbs = list(callbacks)
+        if logdir is not None:
+            from .tensorboard import TensorBoardCallback
 
-    started = time.perf_counter()
-    from .formats.projector import write_projector_tsv
+            logdir = output / "logs" if logdir == "default" else Path(logdir)
+            name = run_name or f"{time.strftime('%Y%m%d-%H%M%S')}-tutorial-{loss}-d{embedding_dim}-w{window_size}-ns{num_ns}"
+            cbs.append(TensorBoardCallback(logdir, run_name=name))
+        started = time.perf_counter()
+        model.fit(targets, contexts, labels, callbacks=cbs)
+        timings["train"] = time.perf_counter() - started
 
-    words = vectorizer.get_vocabulary()
-    wv = model.word_vectors(words, vectorizer.counts)
-    vectors_path, metadata_path = write_projector_tsv(wv, output)
-    recipe = {"sequence_length": sequence_length, "window_size": window_size, "num_ns": num_ns,
-              "sampling_factor": sampling_factor,
-              "corpus": str(corpus), "examples": int(len(targets)),
-              "word2vec_params": {"window": window_size, "negative": num_ns}}
-    model.save(output / "model", words, vectorizer.counts, extra=recipe)
-    timings["export"] = time.perf_counter() - started
+        started = time.perf_counter()
+        from .formats.projector import write_projector_tsv
 
-    files = {"vectors": vectors_path, "metadata": metadata_path, "model": output / "model"}
-    if logdir is not None:
-        files["logs"] = logdir
-    return TutorialRun(model=model, vectorizer=vectorizer, examples=int(len(targets)), timings=timings, files=files)
+        words = vectorizer.get_vocabulary()
+        wv = model.word_vectors(words, vectorizer.counts)
+        vectors_path, metadata_path = write_projector_tsv(wv, output)
+        recipe = {"sequence_length": sequence_length, "window_size": window_size, "num_ns": num_ns,
+                  "sampling_factor": sampling_factor,
+                  "corpus": str(corpus), "examples": int(len(targets)),
+                  "word2vec_params": {"window": window_size, "negative": num_ns}}
+        model.save(output / "model", words, vectorizer.counts, extra=recipe)
+        timings["export"] = time.perf_counter() - started
+
+        files = {"vectors": vectors_path, "metadata": metadata_path, "model": output / "model"}
+        if logdir is not None:
+            files["logs"] = logdir
+        return TutorialRun(model=model, vectorizer=vectorizer, examples=int(len(targets)), timings=timings, files=files)
+    finally:
+        if preload is not None:
+            preload.join()  # never left running into interpreter shutdown
