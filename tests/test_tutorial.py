@@ -245,9 +245,9 @@ def test_the_preloaded_kernels_are_the_ones_fit_calls():
     # The preload thread must load the very specialisation a real fit runs: one
     # signature per kernel, whatever dtypes the caller's arrays have.
     from wordvec import tutorial_kernels as K
-    from wordvec.tutorial_training import preload_numba_engine
+    from wordvec.tutorial_training import warm_up_numba_engine
 
-    preload_numba_engine().join()
+    warm_up_numba_engine()
     targets, contexts, labels = small_data()
     TutorialWord2Vec(40, embedding_dim=8, batch_size=64, epochs=1, engine="numba").fit(
         targets.astype(np.int32), contexts.astype(np.int16), labels.astype(np.int64))

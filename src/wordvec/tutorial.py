@@ -11,6 +11,7 @@ Each stage is timed; ``run_tutorial`` returns the timings with the results.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,20 @@ def read_lines(path) -> list[str]:
     return [line for line in text.split("\n") if line]
 
 
+def _load_kernels() -> None:
+    """Load the Numba kernels the run will call: training's, then the export's."""
+    import numpy as np
+
+    from .formats.float_text import format_rows
+    from .tutorial_training import warm_up_numba_engine
+
+    warm_up_numba_engine()
+    try:
+        format_rows(np.zeros((1, 1), np.float32))
+    except Exception:  # noqa: BLE001 - the export reports it
+        pass
+
+
 @dataclass
 class TutorialRun:
     """What ``run_tutorial`` made: the trained model, the vectorizer, the data size,
@@ -79,7 +94,7 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
     TensorBoard logs in ``logdir`` (``"default"``: ``output/logs``). Frequent words are
     subsampled with ``make_sampling_table(vocab_size, sampling_factor)`` as in the
     tutorial; ``sampling_factor=0`` keeps every word (small corpora)."""
-    from .tutorial_training import TutorialWord2Vec, preload_numba_engine, resolve_engine
+    from .tutorial_training import TutorialWord2Vec, resolve_engine
 
     output = Path(output)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -90,7 +105,10 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
                     epochs=epochs, drop_remainder=drop_remainder, seed=seed, engine=engine, device=device)
     model = TutorialWord2Vec(vocab_size, **settings)  # checks the parameters before any work
     # Numba and the CPU kernels load in a background thread while the text is vectorised.
-    preload = preload_numba_engine() if resolve_engine(engine, device)[0] == "numba" else None
+    preload = None
+    if resolve_engine(engine, device)[0] == "numba":
+        preload = threading.Thread(target=_load_kernels, name="wordvec-numba-preload", daemon=True)
+        preload.start()
     try:
         from .preprocessing import Vectorizer, generate_training_data, make_sampling_table
 

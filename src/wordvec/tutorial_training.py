@@ -22,7 +22,6 @@ import importlib.util
 import math
 import os
 import sys
-import threading
 import time
 
 import numpy as np
@@ -104,24 +103,16 @@ def _check_int(name, value, low):
         raise ParameterError(f"{name}={value!r} is invalid: must be an integer >= {low}")
 
 
-def preload_numba_engine() -> threading.Thread:
-    """Load the numba engine's compiled kernels in a background thread and return it.
-
-    Loading Numba and its cached kernels takes most of a second; a caller that has other
-    work first (reading and vectorising a corpus) overlaps the two. The thread trains a
-    two-word model through ``fit``, so it loads exactly the kernels a real ``fit`` calls,
-    with the same argument types. Errors are left for the real ``fit`` to report."""
-
-    def load():
-        try:
-            TutorialWord2Vec(2, embedding_dim=1, batch_size=1, epochs=1, seed=0, engine="numba").fit(
-                np.zeros(1, np.int64), np.ones((1, 1), np.int64), np.ones((1, 1), np.float32))
-        except Exception:  # noqa: BLE001 - the real fit reports it
-            pass
-
-    thread = threading.Thread(target=load, name="wordvec-numba-preload", daemon=True)
-    thread.start()
-    return thread
+def warm_up_numba_engine() -> None:
+    """Load Numba and the numba engine's compiled kernels now (most of a second), by
+    training a two-word model through ``fit``: exactly the kernels a real ``fit`` calls,
+    with the same argument types. ``run_tutorial`` does this in a background thread while
+    it reads and vectorises the text. Errors are left for the real ``fit`` to report."""
+    try:
+        TutorialWord2Vec(2, embedding_dim=1, batch_size=1, epochs=1, seed=0, engine="numba").fit(
+            np.zeros(1, np.int64), np.ones((1, 1), np.int64), np.ones((1, 1), np.float32))
+    except Exception:  # noqa: BLE001 - the real fit reports it
+        pass
 
 
 class TutorialWord2Vec:
