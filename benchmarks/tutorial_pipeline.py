@@ -35,11 +35,11 @@ TENSORFLOW = {"vectorize": 2.3, "generate": 7.2, "train": 11.2, "export": 0.2, "
 
 def in_process(engine: str, out: Path) -> dict:
     sys.path.insert(0, str(REPO / "src"))
-    from wordvec.tutorial import _load_kernels, run_tutorial
+    from wordvec.tutorial import load_kernels, run_tutorial
     from wordvec.tutorial_training import resolve_engine
 
     if resolve_engine(engine, None)[0] == "numba":
-        _load_kernels()
+        load_kernels()
     result = run_tutorial(SHAKESPEARE, out, engine=engine, logdir=None)
     epochs = sum(h["seconds"] for h in result.model.history_)
     return {"timings": result.timings, "epochs_s": epochs, "examples": result.examples, "loss": result.final["loss"],

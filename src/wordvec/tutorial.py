@@ -54,8 +54,9 @@ def read_lines(path) -> list[str]:
     return [line for line in text.split("\n") if line]
 
 
-def _load_kernels() -> None:
-    """Load the Numba kernels the run will call: training's, then the export's."""
+def load_kernels() -> None:
+    """Load the Numba kernels a numba-engine run calls, training's then the export's
+    (``run_tutorial`` does it in a background thread; a benchmark, to time stages alone)."""
     import numpy as np
 
     from .formats.float_text import format_rows
@@ -107,7 +108,7 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
     # Numba and the CPU kernels load in a background thread while the text is vectorised.
     preload = None
     if resolve_engine(engine, device)[0] == "numba":
-        preload = threading.Thread(target=_load_kernels, name="wordvec-numba-preload", daemon=True)
+        preload = threading.Thread(target=load_kernels, name="wordvec-numba-preload", daemon=True)
         preload.start()
     try:
         from .preprocessing import Vectorizer, generate_training_data, make_sampling_table
