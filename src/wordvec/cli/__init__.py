@@ -1,4 +1,4 @@
 """The ``wordvec`` command line: one Click group, one module per family of commands."""
-from .main import main
+from .main import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
