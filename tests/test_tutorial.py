@@ -57,12 +57,13 @@ def dense_adam_reference(vocab, dim, targets, contexts, labels, epochs, batch, l
     return params, history
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("loss", ["softmax", "sigmoid"])
 @pytest.mark.parametrize("batch,drop", [(64, True), (50, False), (100000, False)])
-def test_numba_engine_is_dense_adam(loss, batch, drop):
+def test_numba_engine_is_dense_adam(loss, batch, drop, threads):
     targets, contexts, labels = small_data()
     model = TutorialWord2Vec(40, embedding_dim=16, batch_size=batch, epochs=3, loss=loss, learning_rate=1e-2,
-                             seed=3, engine="numba", drop_remainder=drop).fit(targets, contexts, labels)
+                             seed=3, engine="numba", drop_remainder=drop, threads=threads).fit(targets, contexts, labels)
     params, history = dense_adam_reference(40, 16, targets, contexts, labels, 3, batch, 1e-2, 3,
                                            sigmoid=loss == "sigmoid", drop=drop)
     init = np.random.default_rng(3).uniform(-0.05, 0.05, (2, 40, 16))
@@ -73,6 +74,68 @@ def test_numba_engine_is_dense_adam(loss, batch, drop):
     for record, (ref_loss, ref_acc) in zip(model.history_, history):
         assert math.isclose(record["loss"], ref_loss, rel_tol=1e-5)
         assert abs(record["accuracy"] - ref_acc) <= 2 / len(targets)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "sigmoid"])
+@pytest.mark.parametrize("batch,drop,dim", [(64, True, 24), (51, False, 7), (1, True, 3)])
+def test_one_or_two_threads_give_bit_identical_parameters(loss, batch, drop, dim):
+    # a batch's halves keep their own gradient buffers, added in a fixed order: the
+    # arithmetic is the same whether one thread does both or each its own
+    targets, contexts, labels = small_data(rows=120 if batch == 1 else 300)
+    runs = [TutorialWord2Vec(40, embedding_dim=dim, batch_size=batch, epochs=2, loss=loss, learning_rate=1e-2, seed=4,
+                             engine="numba", drop_remainder=drop, threads=threads).fit(targets, contexts, labels)
+            for threads in (1, 2)]
+    assert [r.numba_threads() for r in runs] == [1, 2]
+    one, two = runs
+    assert np.array_equal(one.target_embedding, two.target_embedding)
+    assert np.array_equal(one.context_embedding, two.context_embedding)
+    for a, b in zip(one._adam, two._adam):
+        assert np.array_equal(a, b)
+    assert [(h["loss"], h["accuracy"]) for h in one.history_] == [(h["loss"], h["accuracy"]) for h in two.history_]
+
+
+def test_thread_count(monkeypatch):
+    import os
+
+    assert TutorialWord2Vec(4, threads=1).numba_threads() == 1
+    assert TutorialWord2Vec(4, threads=8).numba_threads() == 2  # a step has two halves to share
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert TutorialWord2Vec(4).numba_threads() == 1  # spinning threads on one CPU would only wait
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
+    assert TutorialWord2Vec(4).numba_threads() == 2
+
+
+FAILING_HELPER = """
+import sys
+import numpy as np
+from wordvec import tutorial_kernels as K
+from wordvec.tutorial_training import TutorialWord2Vec
+
+real = K.train_epoch
+def train_epoch(tid, *args):
+    if tid == 1:
+        raise RuntimeError("helper failed")
+    return real(tid, *args)
+K.train_epoch = train_epoch
+rng = np.random.default_rng(0)
+targets, contexts = rng.integers(0, 30, 400), rng.integers(0, 30, (400, 3))
+labels = np.zeros((400, 3), np.float32)
+labels[:, 0] = 1
+try:
+    TutorialWord2Vec(30, embedding_dim=8, batch_size=32, epochs=1, engine="numba", threads=2).fit(
+        targets, contexts, labels)
+except RuntimeError as e:
+    print("raised:", e)
+"""
+
+
+def test_a_failing_thread_does_not_leave_the_other_waiting():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", FAILING_HELPER], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "raised: helper failed"
 
 
 def test_numba_engine_continues_training_like_one_longer_run():

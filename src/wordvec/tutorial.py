@@ -88,7 +88,7 @@ class TutorialRun:
 def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int = 10, window_size: int = 2,
                  num_ns: int = 4, embedding_dim: int = 128, epochs: int = 20, batch_size: int = 1024,
                  loss: str = "softmax", learning_rate: float = 1e-3, seed: int = 42, engine: str = "auto",
-                 device=None, logdir="default", run_name: str | None = None, callbacks=(),
+                 device=None, threads: int | None = None, logdir="default", run_name: str | None = None, callbacks=(),
                  drop_remainder: bool = True, sampling_factor: float = 1e-5) -> TutorialRun:
     """Run the whole recipe on ``corpus`` and write everything under ``output``:
     ``vectors.tsv``, ``metadata.tsv``, ``model/`` and (unless ``logdir`` is None)
@@ -103,7 +103,8 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
     if output.exists() and not output.is_dir():
         raise CorpusError(f"{output}: exists and is not a folder")
     settings = dict(embedding_dim=embedding_dim, loss=loss, learning_rate=learning_rate, batch_size=batch_size,
-                    epochs=epochs, drop_remainder=drop_remainder, seed=seed, engine=engine, device=device)
+                    epochs=epochs, drop_remainder=drop_remainder, seed=seed, engine=engine, device=device,
+                    threads=threads)
     model = TutorialWord2Vec(vocab_size, **settings)  # checks the parameters before any work
     # Numba and the CPU kernels load in a background thread while the text is vectorised.
     preload = None

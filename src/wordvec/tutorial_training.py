@@ -121,7 +121,11 @@ class TutorialWord2Vec:
     ``fit(targets, contexts, labels)`` takes what ``generate_training_data`` returns and
     trains ``epochs`` more epochs; ``history_`` holds one record per epoch (loss,
     accuracy, examples, seconds...). ``target_embedding`` / ``context_embedding`` are the
-    weights as NumPy arrays; ``torch_module()`` gives them as the PyTorch model."""
+    weights as NumPy arrays; ``torch_module()`` gives them as the PyTorch model.
+
+    ``threads``: the numba engine's threads, 1 or 2 (None: 2 where the process may use
+    two CPUs) - the parameters are bit-identical either way; the torch engine's CPU
+    threads (None: 1, fastest at this size)."""
 
     def __init__(self, vocab_size: int, embedding_dim: int = 128, loss: str = "softmax",
                  learning_rate: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
@@ -273,22 +277,37 @@ class TutorialWord2Vec:
         state_w, state_c, last_w, last_c = self._adam
         sched = K.AdamSchedule(self.steps_ + planned_steps, self.learning_rate, self.beta_1, self.beta_2,
                                self.epsilon).arrays()
-        slots = np.full((2, self.vocab_size), -1, np.int32)  # scratch: each row's gradient buffer
-        decay = np.ones((2, 2, self.vocab_size), np.float32)
+        threads = self.numba_threads()
+        buffers = K.scratch(self.vocab_size, self.embedding_dim, contexts.shape[1], self.batch_size, threads)
         W, C = self._weights[0], self._weights[1]
         sigmoid = self.loss == "sigmoid"
 
         def epoch(order):
-            loss_sum, correct, seen, self.steps_ = K.train_epoch(
-                W, C, state_w, state_c, last_w, last_c, targets, contexts, labels, order, self.batch_size,
-                self.steps_, sched, self.beta_1, self.beta_2, sigmoid, slots[0], slots[1], decay[0], decay[1])
-            return loss_sum, correct, seen
+            self.steps_ = K.run_epoch(
+                threads, W, C, state_w, state_c, last_w, last_c, targets, contexts, labels, order, self.batch_size,
+                self.steps_, sched, self.beta_1, self.beta_2, sigmoid, buffers["grads_w"], buffers["grads_c"],
+                buffers["slots_w"], buffers["slots_c"], buffers["decay_w"], buffers["decay_c"], buffers["sync"],
+                buffers["results"])
+            loss_sum, correct = buffers["results"].sum(axis=0)  # part 0's then part 1's: a fixed order
+            return float(loss_sum), int(correct), len(order)
 
         def done():
             # Rows unused since their last step still move with their momentum.
-            K.finish(W, C, state_w, state_c, last_w, last_c, self.steps_, sched, slots[0], slots[1], decay[0], decay[1])
+            K.finish(W, C, state_w, state_c, last_w, last_c, self.steps_, sched, buffers)
 
         return epoch, done
+
+    def numba_threads(self) -> int:
+        """Threads the numba engine trains on: ``threads``, or 2 where this process may run
+        on two CPUs or more; at most 2 (a step splits its batch in two halves). The
+        parameters are the same whichever it is."""
+        if self.threads is not None:
+            return min(self.threads, 2)
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cpus = os.cpu_count() or 1
+        return 2 if cpus >= 2 else 1
 
     def _torch_runner(self, targets, contexts, labels, planned_steps):
         torch = import_torch()

@@ -55,6 +55,8 @@ class EpochLines(Callback):
 @click.option("--engine", type=click.Choice(["auto", "numba", "torch"]), default="auto", show_default=True,
               help="auto: PyTorch on a CUDA GPU, else the Numba CPU kernels; torch: PyTorch on --device.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--threads", type=int, default=None,
+              help="CPU threads: numba engine 1 or 2 (same results; default 2 where there are 2 CPUs), torch on the CPU any.")
 @click.option("--logdir", type=click.Path(path_type=Path), default=None, help="TensorBoard logs [OUTPUT/logs].")
 @click.option("--no-logs", is_flag=True, help="Write no TensorBoard logs.")
 @click.option("--keep-remainder", is_flag=True, help="Train on the last partial batch too (the tutorial drops it).")
