@@ -397,7 +397,7 @@ def run_epoch(threads: int, *args) -> int:
     """``train_epoch(tid, threads, *args)`` on ``threads`` threads (1 or 2), the calling
     thread being thread 0; returns the last step. A thread that fails sets the abort
     flag, so the other leaves its barrier instead of waiting for ever."""
-    sync = args[-2]
+    sync = args[-2]  # train_epoch's arguments end with (sync, results)
     sync[:] = 0
     if threads == 1:
         return train_epoch(0, 1, *args)
