@@ -287,7 +287,11 @@ def _forward_backward(W, C, grads_w, grads_c, slot_w, slot_c, bt, bc, bl, mean, 
     return loss_sum, correct
 
 
-def scratch(vocab_size: int, dim: int, columns: int, batch_size: int, threads: int):
+# train_epoch's last arguments, in its order
+SCRATCH = ("grads_w", "grads_c", "slots_w", "slots_c", "decay_w", "decay_c", "sync", "results")
+
+
+def scratch(vocab_size: int, dim: int, columns: int, batch_size: int, threads: int) -> dict:
     """The buffers ``train_epoch`` shares between its threads: gradient rows per part
     (a half batch uses at most that many distinct rows), each part's slot per table row
     (-1: unused), the decay of rows caught up this step, the barrier counters and each
@@ -393,12 +397,14 @@ def _finish_table(p, m, v, last, slots, step, sched, decay):
             last[row] = step
 
 
-def run_epoch(threads: int, *args) -> int:
-    """``train_epoch(tid, threads, *args)`` on ``threads`` threads (1 or 2), the calling
-    thread being thread 0; returns the last step. A thread that fails sets the abort
-    flag, so the other leaves its barrier instead of waiting for ever."""
-    sync = args[-2]  # train_epoch's arguments end with (sync, results)
+def run_epoch(threads: int, buffers: dict, *args) -> int:
+    """``train_epoch(tid, threads, *args, <the scratch buffers>)`` on ``threads`` threads
+    (1 or 2), the calling thread being thread 0; ``buffers`` is what ``scratch`` made.
+    Returns the last step. A thread that fails sets the abort flag, so the other leaves
+    its barrier instead of waiting for ever."""
+    sync = buffers["sync"]
     sync[:] = 0
+    args = (*args, *(buffers[name] for name in SCRATCH))
     if threads == 1:
         return train_epoch(0, 1, *args)
     abort = threads * SYNC_STRIDE

@@ -284,10 +284,8 @@ class TutorialWord2Vec:
 
         def epoch(order):
             self.steps_ = K.run_epoch(
-                threads, W, C, state_w, state_c, last_w, last_c, targets, contexts, labels, order, self.batch_size,
-                self.steps_, sched, self.beta_1, self.beta_2, sigmoid, buffers["grads_w"], buffers["grads_c"],
-                buffers["slots_w"], buffers["slots_c"], buffers["decay_w"], buffers["decay_c"], buffers["sync"],
-                buffers["results"])
+                threads, buffers, W, C, state_w, state_c, last_w, last_c, targets, contexts, labels, order,
+                self.batch_size, self.steps_, sched, self.beta_1, self.beta_2, sigmoid)
             loss_sum, correct = buffers["results"].sum(axis=0)  # part 0's then part 1's: a fixed order
             return float(loss_sum), int(correct), len(order)
 
