@@ -15,7 +15,7 @@ WORDSIM = DATA / "EN-WS-353-ALL.txt"
 
 
 def cache_dir() -> Path:
-    from wordvec.demo import cache_dir as wordvec_cache
+    from wordvec.data.cache import cache_dir as wordvec_cache
 
     path = wordvec_cache() / "bench"
     path.mkdir(parents=True, exist_ok=True)
@@ -30,7 +30,7 @@ def require_data() -> None:
 def text8_like(max_files: int | None = None, line_tokens: int = 1000) -> Path:
     """Normalise the Wikipedia dump once to text8-like tokens: lowercase, digits spelled
     out, only a-z, <doc> tags dropped, lines of at most ``line_tokens`` tokens. Cached."""
-    from wordvec.corpus import Standardizer
+    from wordvec.text.corpus import Standardizer
 
     require_data()
     files = sorted(WIKI.glob("wiki_*.gz"))[:max_files]

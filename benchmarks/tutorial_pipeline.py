@@ -37,8 +37,8 @@ TENSORFLOW = {"vectorize": 2.3, "generate": 7.2, "train": 11.2, "export": 0.2, "
 
 def in_process(engine: str, threads, out: Path) -> dict:
     sys.path.insert(0, str(REPO / "src"))
-    from wordvec.tutorial import load_kernels, run_tutorial
-    from wordvec.tutorial_training import resolve_engine
+    from wordvec.tutorial.recipe import load_kernels, run_tutorial
+    from wordvec.tutorial.model import resolve_engine
 
     if resolve_engine(engine, None)[0] == "numba":
         load_kernels()

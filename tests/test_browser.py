@@ -96,8 +96,8 @@ def test_plot_html_page_shows_the_words(page, tmp_path):
     pytest.importorskip("plotly")
     import numpy as np
 
-    from wordvec.plot import plot_words
-    from wordvec.vectors import WordVectors
+    from wordvec.viz.plot import plot_words
+    from wordvec.vectors.keyed import WordVectors
 
     browser = page[0]
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]

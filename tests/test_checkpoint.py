@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from wordvec import Word2Vec
-from wordvec.callbacks import Callback
-from wordvec.checkpoint import CheckpointCallback, parse_every, resume, save_checkpoint
+from wordvec.train.callbacks import Callback
+from wordvec.train.checkpoint import CheckpointCallback, parse_every, resume, save_checkpoint
 from conftest import run_cli as _cli
 from wordvec.errors import CorpusError, ModelFormatError, ParameterError
-from wordvec.training import TrainingInterrupted
+from wordvec.models.word2vec import TrainingInterrupted
 
 PARAMS = dict(vector_size=16, min_count=1, epochs=3, workers=1, batch_words=500)
 
@@ -188,7 +188,7 @@ def test_checkpoint_callback_parameters(tmp_path, kwargs, message):
 SLOW_WORDVEC = textwrap.dedent(
     """
     import os, sys, time
-    import wordvec.training as training
+    import wordvec.models.word2vec as training
     real, pause = training.skipgram_job, float(os.environ["WORDVEC_TEST_JOB_SLEEP"])
     def slow(*args):
         time.sleep(pause)
@@ -322,14 +322,14 @@ def test_disk_full_at_a_checkpoint_stops_cleanly_keeping_the_last_one(corpus, tm
 def test_disk_full_while_encoding_the_corpus(corpus, monkeypatch):
     import errno
 
-    from wordvec import encoding
+    from wordvec.vocab import encoding
     from wordvec.errors import WordvecError
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(encoding, "encode_id_stream", full)
-    monkeypatch.setattr("wordvec.training.encode_id_stream", full)
+    monkeypatch.setattr("wordvec.models.word2vec.encode_id_stream", full)
     with pytest.raises(WordvecError, match=r"wordvec-\w+: cannot write the encoded corpus \(No space left on device\); "
                                            r"point TMPDIR to a folder with more space"):
         Word2Vec(**PARAMS).build_vocab(corpus)

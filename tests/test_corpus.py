@@ -6,8 +6,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from wordvec import corpus as corpus_mod
-from wordvec.corpus import SENTENCE_END, Corpus, Standardizer
+from wordvec.text import corpus as corpus_mod
+from wordvec.text.corpus import SENTENCE_END, Corpus, Standardizer
 from wordvec.errors import CorpusError
 
 

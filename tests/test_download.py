@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from wordvec import download as dl
+from wordvec.data import download as dl
 from wordvec.errors import WordvecError
 
 

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wordvec import Word2Vec
-from wordvec.corpus import Corpus, ReadStats, Standardizer, SENTENCE_END, iter_blocks, STANDARDIZE_MODES
+from wordvec.text.corpus import Corpus, ReadStats, Standardizer, SENTENCE_END, iter_blocks, STANDARDIZE_MODES
 from wordvec.errors import CorpusError, ModelFormatError, WordvecError
 from wordvec.formats.native import load_model_dir
-from wordvec.vocabulary import build_vocabulary
+from wordvec.vocab.vocabulary import build_vocabulary
 
 EXAMPLES = int(os.environ.get("WORDVEC_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 100,
@@ -182,7 +182,7 @@ def test_native_config_values(scratch, good_model, key, value, param):
 
 # ----------------------------------------------------------------------------- C formats
 def _read_c(path: Path, binary):
-    from wordvec.vectors import WordVectors
+    from wordvec.vectors.keyed import WordVectors
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnicodeWarning)
@@ -197,7 +197,7 @@ def _read_c(path: Path, binary):
 
 @pytest.fixture(scope="module")
 def c_files(scratch, good_model):
-    from wordvec.vectors import WordVectors
+    from wordvec.vectors.keyed import WordVectors
 
     wv = WordVectors(["alpha", "beta", "gamma", "délta"], np.arange(12, dtype=np.float32).reshape(4, 3) / 7)
     out = {}

@@ -3,7 +3,7 @@ import heapq
 import numpy as np
 import pytest
 
-from wordvec.huffman import build_huffman
+from wordvec.kernels.huffman import build_huffman
 
 
 def reference_lengths(counts):

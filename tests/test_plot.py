@@ -10,8 +10,8 @@ from click.testing import CliRunner  # noqa: E402
 
 from wordvec.cli.main import cli  # noqa: E402
 from wordvec.errors import ParameterError, WordvecError  # noqa: E402
-from wordvec.plot import build_figure, labels_overlap, plot_words, project_2d, select_words  # noqa: E402
-from wordvec.vectors import WordVectors  # noqa: E402
+from wordvec.viz.plot import build_figure, labels_overlap, plot_words, project_2d, select_words  # noqa: E402
+from wordvec.vectors.keyed import WordVectors  # noqa: E402
 
 
 def clustered_vectors(n_clusters=4, per=25, dim=20, seed=0):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from wordvec import ParameterError, Word2Vec, WordvecError, WordVectors
-from wordvec.prediction import predict_output_word, word_probabilities
+from wordvec.vectors.prediction import predict_output_word, word_probabilities
 
 SENTENCES = (
     [["the", "cat", "sat", "on", "the", "mat"]] * 300

@@ -1,4 +1,4 @@
-"""wordvec.preprocessing against the documented semantics of the TensorFlow/Keras
+"""wordvec.tutorial.preprocessing against the documented semantics of the TensorFlow/Keras
 functions the word2vec tutorial uses; distributions are checked statistically."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from wordvec.errors import ParameterError
-from wordvec.preprocessing import (
+from wordvec.tutorial.preprocessing import (
     Vectorizer,
     generate_training_data,
     log_uniform_candidates,

@@ -16,7 +16,7 @@ import pytest
 
 from wordvec import Word2Vec
 from conftest import run_cli as _cli
-from wordvec.corpus import Corpus, iter_blocks, ReadStats
+from wordvec.text.corpus import Corpus, iter_blocks, ReadStats
 from wordvec.errors import CorpusError
 
 PARAMS = dict(vector_size=8, min_count=1, epochs=1, workers=1)

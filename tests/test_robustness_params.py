@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from wordvec import Word2Vec
 from wordvec.cli.main import cli
 from wordvec.errors import ParameterError
-from wordvec.training import PARAMS
+from wordvec.models.word2vec import PARAMS
 
 # (parameter, bad value, CLI flag and value or None, message after "NAME=VALUE is invalid: ")
 BAD = [
@@ -77,7 +77,7 @@ def test_nothing_to_train_names_both_parameters():
 
 
 def test_callbacks_must_be_callbacks():
-    with pytest.raises(ParameterError, match=r"^callbacks: .* is not a wordvec\.callbacks\.Callback"):
+    with pytest.raises(ParameterError, match=r"^callbacks: .* is not a wordvec\.train\.callbacks\.Callback"):
         Word2Vec(min_count=1, epochs=1, workers=1).fit([["a", "b"]] * 5, callbacks=[print])
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 from scipy import stats
 
-from wordvec.sampling import (
+from wordvec.kernels.sampling import (
     alias_table, draw_negatives, keep_probabilities, negative_distribution, seed_state,
     subsample_thresholds,
 )

@@ -18,10 +18,10 @@ from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig  
 from tensorboard.util import tensor_util  # noqa: E402
 
 from wordvec import Word2Vec  # noqa: E402
-from wordvec.callbacks import Callback, CallbackList  # noqa: E402
+from wordvec.train.callbacks import Callback, CallbackList  # noqa: E402
 from wordvec.errors import ParameterError, WordvecError  # noqa: E402
-from wordvec.tensorboard import TensorBoardCallback, write_projector  # noqa: E402
-from wordvec.vectors import WordVectors  # noqa: E402
+from wordvec.viz.tensorboard import TensorBoardCallback, write_projector  # noqa: E402
+from wordvec.vectors.keyed import WordVectors  # noqa: E402
 
 
 def toy_sentences(n=1500, seed=0):
@@ -224,8 +224,8 @@ def test_write_projector_rejects_bad_requests(tmp_path):
 def test_needs_neither_tensorflow_nor_torch(tmp_path):
     code = (
         "import sys\n"
-        "from wordvec.tensorboard import TensorBoardCallback\n"
-        "from wordvec.callbacks import CallbackList\n"
+        "from wordvec.viz.tensorboard import TensorBoardCallback\n"
+        "from wordvec.train.callbacks import CallbackList\n"
         f"cb = TensorBoardCallback({str(tmp_path)!r}, run_name='r')\n"
         "cbs = CallbackList([cb]); m = object()\n"
         "cbs.on_train_begin(m); cbs.on_epoch_end(m, 0, {'loss': 1.0}); cbs.on_train_end(m)\n"
@@ -277,7 +277,7 @@ def test_the_tutorial_engine_logs_loss_and_accuracy(tmp_path):
 
 
 def test_a_writer_that_fails_warns_that_the_logs_are_incomplete(tmp_path, monkeypatch):
-    import wordvec.tensorboard as tb
+    import wordvec.viz.tensorboard as tb
 
     def broken():
         raise OSError("No space left on device")
@@ -291,7 +291,7 @@ def test_a_writer_that_fails_warns_that_the_logs_are_incomplete(tmp_path, monkey
 
 
 def test_events_are_all_written_by_close(tmp_path):
-    from wordvec.tensorboard import EventWriterThread
+    from wordvec.viz.tensorboard import EventWriterThread
 
     writer = EventWriterThread(tmp_path)
     for step in range(1, 301):

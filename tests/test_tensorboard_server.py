@@ -118,8 +118,8 @@ def served(tmp_path_factory):
     logdir, run = train_with_logdir(tmp, ["--dim", "16", "--min-count", "1", "--epochs", "2", "--workers", "1",
                                           "--eval-analogies", str(analogies), "--eval-similarity", str(pairs)])
     # A second embedding, written the way `wordvec export --format tensorboard` does.
-    from wordvec.tensorboard import write_projector
-    from wordvec.training import Word2Vec
+    from wordvec.viz.tensorboard import write_projector
+    from wordvec.models.word2vec import Word2Vec
 
     model = Word2Vec.load(tmp / "model")
     write_projector(model.wv, run, top=TOP, name="top_words")

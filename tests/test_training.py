@@ -3,7 +3,7 @@ import pytest
 
 from conftest import group_purity, planted_sentences
 from wordvec import Word2Vec
-from wordvec.callbacks import Callback
+from wordvec.train.callbacks import Callback
 from wordvec.errors import CorpusError, ParameterError
 
 MODES = [

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from wordvec.callbacks import Callback
+from wordvec.train.callbacks import Callback
 from wordvec.errors import CorpusError, ParameterError
-from wordvec.preprocessing import generate_training_data
-from wordvec.tutorial_training import TutorialWord2Vec, resolve_engine
+from wordvec.tutorial.preprocessing import generate_training_data
+from wordvec.tutorial.model import TutorialWord2Vec, resolve_engine
 
 
 def small_data(vocab=40, num_ns=3, seed=1, rows=300):
@@ -108,8 +108,8 @@ def test_thread_count(monkeypatch):
 FAILING_HELPER = """
 import sys
 import numpy as np
-from wordvec import tutorial_kernels as K
-from wordvec.tutorial_training import TutorialWord2Vec
+from wordvec.tutorial import kernels as K
+from wordvec.tutorial.model import TutorialWord2Vec
 
 real = K.train_epoch
 def train_epoch(tid, *args):
@@ -201,7 +201,7 @@ def test_callbacks_history_and_params():
 
 def test_word_vectors_and_native_model(tmp_path):
     from wordvec.formats.native import load_model_dir
-    from wordvec.training import Word2Vec
+    from wordvec.models.word2vec import Word2Vec
 
     targets, contexts, labels = small_data(vocab=12)
     model = TutorialWord2Vec(12, embedding_dim=4, batch_size=32, epochs=1, seed=1, engine="numba")
@@ -273,7 +273,7 @@ def test_torch_engine_matches_dense_adam_and_the_numba_engine(loss):
 
 def test_torch_module_is_the_tutorials_model():
     torch = pytest.importorskip("torch")
-    from wordvec.tutorial_model import Word2VecTutorialModel, tutorial_loss
+    from wordvec.tutorial.torch_module import Word2VecTutorialModel, tutorial_loss
 
     model = Word2VecTutorialModel(30, 6)
     w = model.target_embedding.weight
@@ -307,8 +307,8 @@ def test_auto_engine_uses_cuda_when_present():
 def test_the_preloaded_kernels_are_the_ones_fit_calls():
     # The preload thread must load the very specialisation a real fit runs: one
     # signature per kernel, whatever dtypes the caller's arrays have.
-    from wordvec import tutorial_kernels as K
-    from wordvec.tutorial_training import warm_up_numba_engine
+    from wordvec.tutorial import kernels as K
+    from wordvec.tutorial.model import warm_up_numba_engine
 
     warm_up_numba_engine()
     targets, contexts, labels = small_data()

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from wordvec.cli.main import cli
 from wordvec.errors import CorpusError
-from wordvec.tutorial import read_lines, run_tutorial
+from wordvec.tutorial.recipe import read_lines, run_tutorial
 
 from conftest import SHARED_DATA as DATA  # noqa: E402
 SHAKESPEARE = DATA / "shakespeare.txt"
@@ -68,7 +68,7 @@ def test_recipe_results_and_files(corpus, tmp_path):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    from wordvec.training import Word2Vec
+    from wordvec.models.word2vec import Word2Vec
 
     result = run_tutorial(corpus, tmp_path / "r", vocab_size=20, epochs=4, batch_size=256, embedding_dim=16,
                           engine="numba", run_name="run", sampling_factor=0)

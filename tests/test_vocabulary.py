@@ -3,10 +3,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from wordvec.corpus import Corpus
-from wordvec.encoding import encode_id_stream
+from wordvec.text.corpus import Corpus
+from wordvec.vocab.encoding import encode_id_stream
 from wordvec.errors import CorpusError
-from wordvec.vocabulary import build_vocabulary, encode_tokens
+from wordvec.vocab.vocabulary import build_vocabulary, encode_tokens
 
 
 def make_corpus(tmp_path, seed=0, n=4000):

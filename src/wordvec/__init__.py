@@ -1,18 +1,26 @@
-"""wordvec: fast, trustworthy word2vec.
+"""wordvec: fast, trustworthy word2vec and its family.
 
 The public names are imported on first use, so ``wordvec --help`` and light commands
-start without loading Numba.
+start without loading Numba. The packages follow the pipeline: ``text`` (reading,
+standardising, tokenizers) -> ``vocab`` (counting, encoding) -> ``kernels`` (Numba) ->
+``train`` (job runner, callbacks, checkpoints) -> ``models`` (one estimator per file) ->
+``vectors`` (keyed vectors, queries, evaluation) -> ``formats`` / ``viz``; ``data`` holds the
+demo corpus and downloads, ``tutorial`` the TensorFlow tutorial's path, ``cli`` the command.
 """
 from .errors import CorpusError, ModelFormatError, ParameterError, WordvecError
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Word2Vec": ".training",
-    "WordVectors": ".vectors",
-    "Corpus": ".corpus",
-    "Callback": ".callbacks",
-    "ProgressBar": ".callbacks",
+    "Word2Vec": ".models.word2vec",
+    "WordVectors": ".vectors.keyed",
+    "Corpus": ".text.corpus",
+    "Callback": ".train.callbacks",
+    "ProgressBar": ".train.callbacks",
+    "CheckpointCallback": ".train.checkpoint",
+    "resume": ".train.checkpoint",
+    "TensorBoardCallback": ".viz.tensorboard",
+    "write_projector": ".viz.tensorboard",
 }
 
 __all__ = [*_LAZY, "WordvecError", "ParameterError", "CorpusError", "ModelFormatError", "__version__"]

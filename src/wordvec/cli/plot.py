@@ -1,4 +1,4 @@
-"""``wordvec plot``: a labelled 2-D map of some words (see ``wordvec.plot``)."""
+"""``wordvec plot``: a labelled 2-D map of some words (see ``wordvec.viz.plot``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +23,8 @@ from .main import cli
 @click.option("--title", default=None, help="Title above the map.")
 def plot(model, words, top, neighbors, n_neighbors, method, output, html, seed, title):
     """Draw a labelled 2-D map of words from MODEL (a wordvec model folder or a word2vec file)."""
-    from ..plot import plot_words
-    from ..vectors import WordVectors
+    from ..viz.plot import plot_words
+    from ..vectors.keyed import WordVectors
 
     if output is None and html is None:
         raise ParameterError("give -o/--output FILE (.png, .svg, .pdf) and/or --html FILE")

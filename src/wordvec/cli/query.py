@@ -14,7 +14,7 @@ EXPORT_FORMATS = ("word2vec-text", "word2vec-bin", "projector", "tensorboard")
 
 
 def load_vectors(path):
-    from ..vectors import WordVectors
+    from ..vectors.keyed import WordVectors
 
     return WordVectors.load(path, mmap=True)
 
@@ -74,7 +74,7 @@ def predict(model, context, topn, method):
     """Predict the missing word of CONTEXT, e.g. "the wide _ shimmered" ('_' marks the gap;
     needs a model folder saved by training, which holds the output weights)."""
     from ..formats.native import is_native_model, read_config
-    from ..training import Word2Vec
+    from ..models.word2vec import Word2Vec
 
     _check_topn(topn)
     if not is_native_model(model):
@@ -84,14 +84,14 @@ def predict(model, context, topn, method):
     if config.get("model") == "vectors":
         raise WordvecError(f"{model}: holds vectors only; predict needs a model saved by training (the output weights)")
     # Standardise the context as the training corpus was (e.g. lowercase, no punctuation).
-    from ..corpus import STANDARDIZE_MODES, Standardizer
+    from ..text.corpus import STANDARDIZE_MODES, Standardizer
 
     mode = config.get("params", {}).get("standardize", "none")
     std = Standardizer(mode if mode in STANDARDIZE_MODES else "none")
     words = [t.decode() for w in context.split() if w != "_" for t in std(w.encode()).split()]
     if not words:
         raise ParameterError("predict: the context has no words besides '_'")
-    from ..prediction import predict_output_word
+    from ..vectors.prediction import predict_output_word
 
     _print_pairs(predict_output_word(Word2Vec.load(model, mmap=True), words, topn=topn, method=method))
 
@@ -156,7 +156,7 @@ def export(model, fmt, output, top, logdir):
         logdir = logdir or output
         if logdir is None:
             raise ParameterError("export --format tensorboard: give --logdir DIR")
-        from ..tensorboard import write_projector
+        from ..viz.tensorboard import write_projector
 
         write_projector(wv, logdir, top=top)
         written = logdir

@@ -59,9 +59,9 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
     """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line).
 
     Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
-    from ..checkpoint import Interrupted, parse_every, stop_signals, train_with_checkpoints
+    from ..train.checkpoint import Interrupted, parse_every, stop_signals, train_with_checkpoints
     from ..formats.native import check_replaceable
-    from ..training import Word2Vec
+    from ..models.word2vec import Word2Vec
 
     if checkpoint_every is not None:
         parse_every(checkpoint_every, "--checkpoint-every")
@@ -102,7 +102,7 @@ def _resume(resume_dir, corpus, output, checkpoint_every, params):
     there is already complete. Only --workers may change: the rest is remembered."""
     from click.core import ParameterSource
 
-    from ..checkpoint import is_complete, resume
+    from ..train.checkpoint import is_complete, resume
 
     ctx = click.get_current_context()
     for name in params:
@@ -128,7 +128,7 @@ def _resume(resume_dir, corpus, output, checkpoint_every, params):
 def demo(output, epochs, quiet, logdir):
     """Train on a corpus made from the Python standard library's own documentation
     (no download, no network) and show nearest neighbours."""
-    from ..demo import run_demo
+    from ..data.demo import run_demo
 
     callbacks = tensorboard_callbacks(logdir or output.parent / "runs", run_name=None)
     run_demo(output, epochs=epochs, quiet=quiet, extra_callbacks=callbacks)
@@ -142,7 +142,7 @@ def demo(output, epochs, quiet, logdir):
 def download_cmd(name, directory, quiet):
     """Download a standard corpus (checked by SHA-256, cached) and print its path.
     Without NAME, list the corpora."""
-    from ..download import DATASETS, download
+    from ..data.download import DATASETS, download
 
     if name is None:
         for ds in DATASETS.values():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..callbacks import Callback
+from ..train.callbacks import Callback
 from ..errors import ParameterError
 from .main import cli
 
@@ -66,7 +66,7 @@ def tutorial(corpus, output, logdir, no_logs, keep_remainder, quiet, **params):
     skip-grams with negative sampling, train the tutorial's model, and write
     vectors.tsv/metadata.tsv (Embedding Projector), TensorBoard logs and a native model
     (wordvec similar OUTPUT/model WORD)."""
-    from ..tutorial import run_tutorial
+    from ..tutorial.recipe import run_tutorial
 
     callbacks = [] if quiet else [EpochLines(params["epochs"])]
     try:

@@ -1,5 +1,5 @@
 """``--logdir`` / ``--eval-analogies`` / ``--eval-similarity``: the options any training
-command adds to be watched in TensorBoard (see ``wordvec.tensorboard``)."""
+command adds to be watched in TensorBoard (see ``wordvec.viz.tensorboard``)."""
 from __future__ import annotations
 
 import shlex
@@ -33,7 +33,7 @@ def tensorboard_callbacks(logdir, eval_analogies=None, eval_similarity=(), run_n
         if eval_analogies or eval_similarity:
             raise ParameterError("--eval-analogies/--eval-similarity need --logdir (where to write the scores)")
         return []
-    from ..tensorboard import DEFAULT_PROJECTOR_TOP, TensorBoardCallback
+    from ..viz.tensorboard import DEFAULT_PROJECTOR_TOP, TensorBoardCallback
 
     return [TensorBoardCallback(logdir, run_name=run_name, eval_analogies=eval_analogies,
                                 eval_similarity=tuple(eval_similarity), projector_top=DEFAULT_PROJECTOR_TOP)]
@@ -56,7 +56,7 @@ def tensorboard_command() -> str:
 
 def echo_tensorboard_hint(callbacks) -> None:
     """Tell the user where the logs are and how to look at them."""
-    from ..tensorboard import TensorBoardCallback
+    from ..viz.tensorboard import TensorBoardCallback
 
     for cb in callbacks:
         if isinstance(cb, TensorBoardCallback) and cb.run_dir is not None:

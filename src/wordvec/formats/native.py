@@ -275,7 +275,7 @@ def save_vectors(wv, path) -> None:
 
 def load_vectors(path, mmap: bool = False):
     """The ``WordVectors`` of any model folder (a trained model or vectors only)."""
-    from ..vectors import WordVectors
+    from ..vectors.keyed import WordVectors
 
     _, words, counts, arrays = load_model_dir(path, mmap=mmap)
     return WordVectors(words, arrays["vectors"], counts)

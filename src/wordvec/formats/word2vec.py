@@ -240,7 +240,7 @@ def _read_binary(path: Path, data, n: int, dim: int, start: int, limit: int | No
 def read_word2vec(path, binary: bool | None = None, limit: int | None = None):
     """Load a C-format file into ``WordVectors``; ``binary=None`` detects the format and
     ``limit`` reads only the first words. Files ending in .gz are decompressed."""
-    from ..vectors import WordVectors
+    from ..vectors.keyed import WordVectors
 
     path = Path(path)
     if limit is not None and (not isinstance(limit, int) or limit < 0):

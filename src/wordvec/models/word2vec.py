@@ -20,16 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .callbacks import Callback, CallbackList, ProgressBar
-from .corpus import STANDARDIZE_MODES, Corpus
-from .encoding import EncodedCorpus, encode_id_stream
-from .errors import ParameterError, WordvecError
-from .huffman import build_huffman
-from .kernels import cbow_job, skipgram_job
-from .sampling import alias_table, negative_distribution, seed_state, subsample_thresholds
-from .vectors import WordVectors
-from .vocabulary import Vocabulary, build_vocabulary, encode_tokens
+from .. import __version__
+from ..train.callbacks import Callback, CallbackList, ProgressBar
+from ..text.corpus import STANDARDIZE_MODES, Corpus
+from ..vocab.encoding import EncodedCorpus, encode_id_stream
+from ..errors import ParameterError, WordvecError
+from ..kernels.huffman import build_huffman
+from ..kernels.word2vec import cbow_job, skipgram_job
+from ..kernels.sampling import alias_table, negative_distribution, seed_state, subsample_thresholds
+from ..vectors.keyed import WordVectors
+from ..vocab.vocabulary import Vocabulary, build_vocabulary, encode_tokens
 
 PARAMS = (
     "vector_size", "window", "min_count", "sg", "hs", "negative", "ns_exponent", "cbow_mean",
@@ -248,7 +248,7 @@ class Word2Vec:
         cbs = CallbackList(([ProgressBar()] if progress else []) + list(callbacks))
         for c in cbs.callbacks:
             if not isinstance(c, Callback):
-                raise ParameterError(f"callbacks: {c!r} is not a wordvec.callbacks.Callback")
+                raise ParameterError(f"callbacks: {c!r} is not a wordvec.train.callbacks.Callback")
         cbs.on_train_begin(self)
         try:
             while self.epochs_done_ < self.epochs:
@@ -267,7 +267,7 @@ class Word2Vec:
     def at_next_safe_point(self, fn) -> None:
         """During training, call ``fn(model)`` at the next job boundary: workers paused, no
         job half done, and weights, ``epochs_done_``, ``jobs_done_`` and ``partial_epoch_``
-        consistent, so a checkpoint written then resumes exactly (see ``wordvec.checkpoint``)."""
+        consistent, so a checkpoint written then resumes exactly (see ``wordvec.train.checkpoint``)."""
         self._safe_point_calls.append(fn)
 
     def _run_safe_point_calls(self) -> None:
@@ -449,8 +449,8 @@ class Word2Vec:
 
     # ------------------------------------------------------------------ queries
     def predict_output_word(self, context_words, topn: int = 10, method: str | None = None):
-        """The likeliest centre words for ``context_words`` (see ``wordvec.prediction``)."""
-        from .prediction import predict_output_word
+        """The likeliest centre words for ``context_words`` (see ``wordvec.vectors.prediction``)."""
+        from ..vectors.prediction import predict_output_word
 
         return predict_output_word(self, context_words, topn, method=method)
 
@@ -469,7 +469,7 @@ class Word2Vec:
 
     def save(self, path) -> None:
         """Write the model folder atomically (see ``wordvec.formats.native``)."""
-        from .formats.native import save_model_dir
+        from ..formats.native import save_model_dir
 
         if self.wv is None:
             raise WordvecError("save: the model has no vectors yet; train it first")
@@ -484,8 +484,8 @@ class Word2Vec:
     @classmethod
     def load(cls, path, mmap: bool = False) -> "Word2Vec":
         """Load a model folder (``mmap=True`` maps the arrays read-only instead of reading them)."""
-        from .errors import ModelFormatError
-        from .formats.native import load_model_dir
+        from ..errors import ModelFormatError
+        from ..formats.native import load_model_dir
 
         cfg, words, counts, arrays = load_model_dir(path, mmap=mmap)
         params = {k: v for k, v in cfg.get("params", {}).items() if k in PARAMS}

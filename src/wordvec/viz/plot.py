@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_file
-from .errors import ParameterError, WordvecError
+from ..atomic import atomic_file
+from ..errors import ParameterError, WordvecError
 
 METHODS = ("pca", "tsne")
 # More labels than this do not fit on a picture; the --html page and the Projector scale further.

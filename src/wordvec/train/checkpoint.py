@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from .callbacks import Callback
-from .errors import CorpusError, ModelFormatError, ParameterError, WordvecError
-from .formats.native import load_model_dir, read_config, save_model_dir
+from ..errors import CorpusError, ModelFormatError, ParameterError, WordvecError
+from ..formats.native import load_model_dir, read_config, save_model_dir
 
 _EVERY = re.compile(r"^\s*(?:(?P<words>\d[\d_]*)|(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>s|m|h))\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
@@ -151,8 +151,8 @@ def resume(model_dir, corpus=None, workers: int | None = None):
     The corpus (the one recorded in the checkpoint, or ``corpus``) is counted and encoded
     again and must give the very same vocabulary; the weights are loaded as writable
     copies (never memory-mapped). ``workers`` may differ from the original run."""
-    from .training import PARAMS, Word2Vec
-    from .vectors import WordVectors
+    from ..models.word2vec import PARAMS, Word2Vec
+    from ..vectors.keyed import WordVectors
 
     model_dir = Path(model_dir)
     cfg = read_config(model_dir)
@@ -214,7 +214,7 @@ def resume(model_dir, corpus=None, workers: int | None = None):
 
 
 def _vocab_of(model_dir):
-    from .formats.native import read_vocab
+    from ..formats.native import read_vocab
 
     return read_vocab(model_dir)
 
@@ -239,7 +239,7 @@ def train_with_checkpoints(model, model_dir, callbacks=(), progress: bool = Fals
     On Ctrl-C the workers finish the jobs they hold, a checkpoint is written and
     ``Interrupted`` is raised. A second Ctrl-C stops at once: the checkpoint being written
     is abandoned (atomic save) and the last good one stays as it was."""
-    from .training import TrainingInterrupted
+    from ..models.word2vec import TrainingInterrupted
 
     cbs = list(callbacks)
     if every is not None:

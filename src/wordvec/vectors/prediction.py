@@ -11,8 +11,8 @@ import warnings
 
 import numpy as np
 
-from .errors import ParameterError, WordvecError
-from .vectors import top_k
+from ..errors import ParameterError, WordvecError
+from .keyed import top_k
 
 METHODS = ("ns", "hs")
 

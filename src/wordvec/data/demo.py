@@ -7,22 +7,16 @@ project itself contains no third-party text and the demo needs no network.
 from __future__ import annotations
 
 import ast
-import os
 import sysconfig
 import time
 from pathlib import Path
 
 import click
 
+from .cache import cache_dir
+
 DEMO_WORDS = ("file", "thread", "socket", "string", "error", "list", "integer", "directory")
 _SKIP_PARTS = {"site-packages", "test", "tests", "idlelib", "turtledemo", "lib2to3", "__pycache__"}
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("WORDVEC_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wordvec"
-    )
-    return Path(base)
 
 
 def _paragraphs(text: str):
@@ -57,7 +51,7 @@ def stdlib_corpus_lines():
 
 def demo_corpus(path: Path | None = None) -> Path:
     """Write (once) and return the demo corpus file."""
-    from .atomic import atomic_file
+    from ..atomic import atomic_file
 
     path = path or cache_dir() / "demo-stdlib-docs.txt"
     if not path.exists():
@@ -68,7 +62,7 @@ def demo_corpus(path: Path | None = None) -> Path:
 
 
 def run_demo(output: Path, epochs: int = 5, quiet: bool = False, extra_callbacks=()) -> None:
-    from .training import Word2Vec
+    from ..models.word2vec import Word2Vec
 
     t0 = time.perf_counter()
     corpus = demo_corpus()

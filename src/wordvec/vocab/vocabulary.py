@@ -13,8 +13,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .corpus import SENTENCE_END, Corpus
-from .errors import CorpusError
+from ..text.corpus import SENTENCE_END, Corpus
+from ..errors import CorpusError
 
 MARKER = -2  # sentence end in an id stream
 OOV = -1

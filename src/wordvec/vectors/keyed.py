@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 # Rows compared to notice that the vectors changed under us (training continued) and the
 # cached unit vectors are stale; checking a few rows costs microseconds per query.
@@ -299,13 +299,13 @@ class WordVectors:
     # ------------------------------------------------------------------ evaluation
     def evaluate_word_analogies(self, analogies, restrict_vocab: int = 30000, case_insensitive: bool = True,
                                 method: str = "3cosadd"):
-        """Accuracy on a questions-words file; see ``wordvec.evaluation``."""
+        """Accuracy on a questions-words file; see ``wordvec.vectors.evaluation``."""
         from .evaluation import evaluate_word_analogies
 
         return evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive, method)
 
     def evaluate_word_pairs(self, pairs, restrict_vocab: int = 300000, case_insensitive: bool = True):
-        """Spearman/Pearson against human similarity scores; see ``wordvec.evaluation``."""
+        """Spearman/Pearson against human similarity scores; see ``wordvec.vectors.evaluation``."""
         from .evaluation import evaluate_word_pairs
 
         return evaluate_word_pairs(self, pairs, restrict_vocab, case_insensitive)
@@ -313,19 +313,19 @@ class WordVectors:
     # ------------------------------------------------------------------ files
     def save(self, path) -> None:
         """Write a vectors-only native folder (atomic; ``.npy`` + TSV, no pickle)."""
-        from .formats.native import save_vectors
+        from ..formats.native import save_vectors
 
         save_vectors(self, path)
 
     @classmethod
     def load(cls, path, mmap: bool = False) -> "WordVectors":
         """Load a native model or vectors folder, or a word2vec C-format file (text or binary)."""
-        from .formats.native import is_native_model, load_vectors
+        from ..formats.native import is_native_model, load_vectors
 
         if is_native_model(path):
             return load_vectors(path, mmap=mmap)
         if Path(path).is_dir():
-            from .errors import ModelFormatError
+            from ..errors import ModelFormatError
 
             raise ModelFormatError(f"{path}: a folder but not a wordvec model (no config.json)")
         return cls.load_word2vec_format(path)
@@ -333,12 +333,12 @@ class WordVectors:
     @classmethod
     def load_word2vec_format(cls, path, binary: bool | None = None, limit: int | None = None) -> "WordVectors":
         """Read the C tool's text or binary format (``binary=None``: detect which)."""
-        from .formats.word2vec import read_word2vec
+        from ..formats.word2vec import read_word2vec
 
         return read_word2vec(path, binary=binary, limit=limit)
 
     def save_word2vec_format(self, path, binary: bool = False, top: int | None = None) -> None:
         """Write the C tool's text or binary format (atomic)."""
-        from .formats.word2vec import write_word2vec
+        from ..formats.word2vec import write_word2vec
 
         write_word2vec(self, path, binary=binary, top=top)

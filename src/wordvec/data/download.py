@@ -15,8 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .demo import cache_dir
-from .errors import WordvecError
+from .cache import cache_dir
+from ..errors import WordvecError
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 ``Word2VecTutorialModel`` is the tutorial's ``Word2Vec(tf.keras.Model)``: a target and a
 context embedding, and the dot products of one target with its 1 + num_ns contexts as
 logits. ``train_epoch`` is one epoch of its training step on any device. Most users want
-``wordvec.tutorial_training.TutorialWord2Vec``, which drives either engine.
+``wordvec.tutorial.model.TutorialWord2Vec``, which drives either engine.
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 PADDING = ""
 OOV = "[UNK]"

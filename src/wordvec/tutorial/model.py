@@ -1,6 +1,6 @@
 """Training the TensorFlow tutorial's word2vec model: ``TutorialWord2Vec``.
 
-The model (``wordvec.tutorial_model.Word2VecTutorialModel``, PyTorch) has a target and a
+The model (``wordvec.tutorial.torch_module.Word2VecTutorialModel``, PyTorch) has a target and a
 context embedding; its logits are dot products of a target with 1 + num_ns contexts.
 Loss: softmax cross-entropy over the columns (the tutorial's) or per-column sigmoid
 cross-entropy; Adam; batches of 1024 shuffled each epoch; loss and accuracy (the
@@ -10,7 +10,7 @@ Two engines train it, with the same initialisation, shuffling and optimiser:
 
 - ``torch``: the PyTorch module, autograd and ``torch.optim.Adam`` - on CUDA when there is
   a GPU, else on the CPU;
-- ``numba``: fused CPU kernels (``tutorial_kernels``) that update only the rows a batch
+- ``numba``: fused CPU kernels (``wordvec.tutorial.kernels``) that update only the rows a batch
   uses, several times faster than PyTorch's per-op overhead at this size, and without
   the ~1.5 s of ``import torch``.
 
@@ -26,9 +26,9 @@ import time
 
 import numpy as np
 
-from . import __version__
-from .callbacks import CallbackList
-from .errors import CorpusError, ParameterError, WordvecError
+from .. import __version__
+from ..train.callbacks import CallbackList
+from ..errors import CorpusError, ParameterError, WordvecError
 
 LOSSES = ("softmax", "sigmoid")
 ENGINES = ("auto", "numba", "torch")
@@ -195,7 +195,7 @@ class TutorialWord2Vec:
     def torch_module(self, device=None):
         """The weights as a ``Word2VecTutorialModel`` (PyTorch), on ``device`` (CPU by default)."""
         import_torch()
-        from .tutorial_model import Word2VecTutorialModel
+        from .torch_module import Word2VecTutorialModel
 
         model = Word2VecTutorialModel.from_arrays(self.target_embedding, self.context_embedding)
         return model.to(device) if device is not None else model
@@ -268,7 +268,7 @@ class TutorialWord2Vec:
         return self
 
     def _numba_runner(self, targets, contexts, labels, planned_steps):
-        from . import tutorial_kernels as K
+        from . import kernels as K
 
         if self._adam is None:
             V, D = self.vocab_size, self.embedding_dim
@@ -309,7 +309,7 @@ class TutorialWord2Vec:
 
     def _torch_runner(self, targets, contexts, labels, planned_steps):
         torch = import_torch()
-        from .tutorial_model import Word2VecTutorialModel, train_epoch
+        from .torch_module import Word2VecTutorialModel, train_epoch
 
         device = torch.device(self.device_)
         if self._torch is None:
@@ -342,7 +342,7 @@ class TutorialWord2Vec:
         """``WordVectors`` of the target embedding for the words of ``vocabulary``
         (``Vectorizer.get_vocabulary()``), without the padding row 0 - the rows the
         tutorial exports."""
-        from .vectors import WordVectors
+        from ..vectors.keyed import WordVectors
 
         words = list(vocabulary)
         if len(words) != self.vocab_size:
@@ -373,7 +373,7 @@ class TutorialWord2Vec:
         with the target vectors of the vocabulary's words - not padding (row 0) nor
         ``'[UNK]'`` (row 1), which stand for no word - and the context vectors as
         ``syn1neg``. ``Word2Vec.load`` needs the words' counts (``Vectorizer.counts``)."""
-        from .formats.native import save_model_dir
+        from ..formats.native import save_model_dir
 
         words = list(vocabulary)
         if len(words) != self.vocab_size:

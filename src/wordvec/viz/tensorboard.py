@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_file
-from .callbacks import Callback
-from .errors import ParameterError, WordvecError
+from ..atomic import atomic_file
+from ..train.callbacks import Callback
+from ..errors import ParameterError, WordvecError
 
 PROJECTOR_CONFIG = "projector_config.pbtxt"
 # The CLI and the demo cap the Projector at this many words: the browser holds them all.
@@ -235,8 +235,8 @@ class TensorBoardCallback(Callback):
     def _check_evaluation_files(self) -> None:
         """Read the evaluation files once now, so a malformed one stops the run before
         training rather than after the first epoch."""
-        from .errors import ModelFormatError
-        from .evaluation import read_analogies, read_word_pairs
+        from ..errors import ModelFormatError
+        from ..vectors.evaluation import read_analogies, read_word_pairs
 
         if self.eval_analogies is not None:
             read_analogies(self.eval_analogies)
@@ -346,7 +346,7 @@ def write_projector(wv, logdir, top: int | None = None, name: str = "embedding")
     from google.protobuf import text_format
     from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 
-    from .formats.projector import write_projector_tsv
+    from ..formats.projector import write_projector_tsv
 
     if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
         raise ParameterError(f"--top={top!r} is invalid: must be an integer >= 1")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import CorpusError
+from ..errors import CorpusError
 
 BLOCK_BYTES = 1 << 20  # 1 MiB of text per block: keeps the token lists (and memory) small
 SENTENCE_END = b"\x00"  # marker token; NUL bytes in the input itself are treated as spaces

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpus import open_binary
-from .errors import CorpusError, ParameterError
+from ..text.corpus import open_binary
+from ..errors import CorpusError, ParameterError
 
 # The tutorial's settings.
 DEFAULTS = {
@@ -59,8 +59,8 @@ def load_kernels() -> None:
     (``run_tutorial`` does it in a background thread; a benchmark, to time stages alone)."""
     import numpy as np
 
-    from .formats.float_text import format_rows
-    from .tutorial_training import warm_up_numba_engine
+    from ..formats.float_text import format_rows
+    from .model import warm_up_numba_engine
 
     warm_up_numba_engine()
     try:
@@ -95,7 +95,7 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
     TensorBoard logs in ``logdir`` (``"default"``: ``output/logs``). Frequent words are
     subsampled with ``make_sampling_table(vocab_size, sampling_factor)`` as in the
     tutorial; ``sampling_factor=0`` keeps every word (small corpora)."""
-    from .tutorial_training import TutorialWord2Vec, resolve_engine
+    from .model import TutorialWord2Vec, resolve_engine
 
     output = Path(output)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -145,7 +145,7 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
 
         cbs = list(callbacks)
         if logdir is not None:
-            from .tensorboard import TensorBoardCallback
+            from ..viz.tensorboard import TensorBoardCallback
 
             logdir = output / "logs" if logdir == "default" else Path(logdir)
             name = run_name or f"{time.strftime('%Y%m%d-%H%M%S')}-tutorial-{loss}-d{embedding_dim}-w{window_size}-ns{num_ns}"
@@ -155,7 +155,7 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
         timings["train"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        from .formats.projector import write_projector_tsv
+        from ..formats.projector import write_projector_tsv
 
         words = vectorizer.get_vocabulary()
         wv = model.word_vectors(words, vectorizer.counts)
