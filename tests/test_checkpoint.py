@@ -20,7 +20,7 @@ from wordvec.train.callbacks import Callback
 from wordvec.train.checkpoint import CheckpointCallback, parse_every, resume, save_checkpoint
 from conftest import run_cli as _cli
 from wordvec.errors import CorpusError, ModelFormatError, ParameterError
-from wordvec.models.word2vec import TrainingInterrupted
+from wordvec.train.runner import TrainingInterrupted
 
 PARAMS = dict(vector_size=16, min_count=1, epochs=3, workers=1, batch_words=500)
 
@@ -329,7 +329,7 @@ def test_disk_full_while_encoding_the_corpus(corpus, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(encoding, "encode_id_stream", full)
-    monkeypatch.setattr("wordvec.models.word2vec.encode_id_stream", full)
+    monkeypatch.setattr("wordvec.models.base.encode_id_stream", full)
     with pytest.raises(WordvecError, match=r"wordvec-\w+: cannot write the encoded corpus \(No space left on device\); "
                                            r"point TMPDIR to a folder with more space"):
         Word2Vec(**PARAMS).build_vocab(corpus)

@@ -47,7 +47,7 @@ def test_hierarchical_softmax_walks_the_huffman_path(model):
     assert probs.sum() == pytest.approx(1.0, abs=1e-9)  # a proper distribution over the vocabulary
     for w in range(len(model.wv)):  # brute force: one sigmoid per inner node on the path
         p = 1.0
-        for code, point in zip(model._codes[w, : model._code_lengths[w]], model._points[w, : model._code_lengths[w]]):
+        for code, point in zip(model.tables_.codes[w, : model.tables_.code_lengths[w]], model.tables_.points[w, : model.tables_.code_lengths[w]]):
             f = 1 / (1 + np.exp(-(model.syn1[point].astype(np.float64) @ hidden)))
             p *= f if code == 0 else 1 - f
         assert probs[w] == pytest.approx(p, rel=1e-9)

@@ -68,10 +68,7 @@ def save_checkpoint(model, model_dir, every: str | None = None) -> None:
         "every": every,
         "saved_at": time.time(),
     }
-    save_model_dir(
-        model_dir, cfg, model.wv.index_to_key, model.wv.counts,
-        {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "syn1": model.syn1},
-    )
+    save_model_dir(model_dir, cfg, model.wv.index_to_key, model.wv.counts, model.trained_arrays())
 
 
 class CheckpointCallback(Callback):
@@ -146,28 +143,19 @@ def checkpoint_state(model_dir) -> dict:
 
 
 def resume(model_dir, corpus=None, workers: int | None = None):
-    """A ``Word2Vec`` rebuilt from the checkpoint in ``model_dir``, ready for ``train()``.
+    """The model rebuilt from the checkpoint in ``model_dir``, ready for ``train()``.
 
     The corpus (the one recorded in the checkpoint, or ``corpus``) is counted and encoded
     again and must give the very same vocabulary; the weights are loaded as writable
     copies (never memory-mapped). ``workers`` may differ from the original run."""
-    from ..models.word2vec import PARAMS, Word2Vec
-    from ..vectors.keyed import WordVectors
+    from ..models import model_class
 
     model_dir = Path(model_dir)
     cfg = read_config(model_dir)
     where = model_dir / "config.json"
     state = checkpoint_state(model_dir)
-    params = cfg.get("params")
-    if not isinstance(params, dict):
-        raise ModelFormatError(f"{where}: no training parameters; not a checkpoint of a trained model")
-    params = {k: v for k, v in params.items() if k in PARAMS}
-    if workers is not None:
-        params["workers"] = workers
-    try:
-        model = Word2Vec(**params)
-    except (ParameterError, TypeError) as e:
-        raise ModelFormatError(f"{where}: bad parameters ({e})") from None
+    model = model_class(cfg.get("model") if cfg.get("model") != "vectors" else None).from_config(
+        cfg, where, workers=workers)
     epochs_done = state.get("epochs_done", cfg.get("epochs_done"))
     if type(epochs_done) is not int or not 0 <= epochs_done <= model.epochs:
         raise ModelFormatError(f"{where}: epochs_done must be an integer in [0, epochs={model.epochs}]")
@@ -195,20 +183,10 @@ def resume(model_dir, corpus=None, workers: int | None = None):
         raise ModelFormatError(f"{where}: checkpoint.jobs_done={jobs_done} is outside the schedule ({n_jobs} jobs per epoch)")
 
     # Free the fresh weights before reading the saved ones: memory stays one model.
-    model.wv, model.syn1neg, model.syn1 = None, None, None
+    model.drop_weights()
     _, words, counts, arrays = load_model_dir(model_dir, mmap=False)
-    for name, needed in (("syn1neg", model.negative > 0), ("syn1", bool(model.hs))):
-        if needed and name not in arrays:
-            raise ModelFormatError(f"{model_dir}: no {name}.npy; a model saved without its output weights cannot be resumed")
-    # Training writes into these arrays: they must be private, writable, C-ordered copies.
-    arrays = {k: np.require(v, np.float32, ["C_CONTIGUOUS", "WRITEABLE", "OWNDATA"]) for k, v in arrays.items()}
-    model.wv = WordVectors(words, arrays["vectors"], counts)
-    model.syn1neg = arrays.get("syn1neg") if model.negative > 0 else None
-    model.syn1 = arrays.get("syn1") if model.hs else None
-    model.history_ = [dict(h) for h in history]
-    model.epochs_done_ = epochs_done
-    model.jobs_done_ = jobs_done
-    model.partial_epoch_ = dict(state.get("partial_epoch", {})) if jobs_done else {}
+    model.restore(model.vocab_, arrays, history, epochs_done, jobs_done, state.get("partial_epoch", {}),
+                  for_training=True, source=model_dir)
     model.checkpoint_every_ = state.get("every") if isinstance(state.get("every"), str) else None
     return model
 
@@ -239,7 +217,7 @@ def train_with_checkpoints(model, model_dir, callbacks=(), progress: bool = Fals
     On Ctrl-C the workers finish the jobs they hold, a checkpoint is written and
     ``Interrupted`` is raised. A second Ctrl-C stops at once: the checkpoint being written
     is abandoned (atomic save) and the last good one stays as it was."""
-    from ..models.word2vec import TrainingInterrupted
+    from .runner import TrainingInterrupted
 
     cbs = list(callbacks)
     if every is not None:

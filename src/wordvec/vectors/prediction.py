@@ -33,10 +33,10 @@ def word_probabilities(model, hidden: np.ndarray, method: str) -> np.ndarray:
     if n == 1:
         return np.ones(1)
     node_scores = np.asarray(model.syn1, dtype=np.float64) @ h
-    lengths = np.asarray(model._code_lengths[:n])
+    lengths = np.asarray(model.tables_.code_lengths[:n])
     width = int(lengths.max())
-    points = np.asarray(model._points[:n, :width], dtype=np.int64)
-    codes = np.asarray(model._codes[:n, :width], dtype=np.float64)
+    points = np.asarray(model.tables_.points[:n, :width], dtype=np.int64)
+    codes = np.asarray(model.tables_.codes[:n, :width], dtype=np.float64)
     on_path = np.arange(width)[None, :] < lengths[:, None]
     # Branch label is 1 - code: the C tool trains sigmoid(h . syn1[point]) towards it.
     x = np.where(on_path, (1.0 - 2.0 * codes) * node_scores[np.where(on_path, points, 0)], np.inf)

@@ -1,0 +1,229 @@
+"""Shared kernel blocks: the pieces every embedding kernel is made of, as public Numba functions.
+
+A model's kernel (``word2vec.py``: skip-gram and CBOW; later doc2vec, subwords) is a driver
+that walks sentences and calls these:
+
+- ``subsample``: drop frequent words (the C tool's formula, integer thresholds).
+- ``shrunk_window``: the C tool's random window narrowing.
+- ``job_alpha``: the learning rate, linear across a job.
+- ``outputs_for_contexts``: one centre word's outputs (Huffman path and/or negatives)
+  against many context rows at once (HogBatch), the context gradients summed in ``dctx``.
+- ``outputs_for_hidden``: the same against one hidden vector (CBOW, PV-DM), its gradient
+  summed in ``neu1e``.
+
+Every block that predicts adds the exact negative log-likelihood of its predictions to
+``loss``, which it takes and returns, so a kernel's loss sums in one fixed order.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .sampling import draw_alias, next_random
+
+_U32 = np.uint64(32)
+_FLUSH = 1e-200
+
+
+@njit(nogil=True, fastmath=True, inline="always")
+def sigmoid_and_prob(f, label):
+    """sigmoid(f) and the probability given to ``label``, from one float32 exp and no
+    subtraction (so tiny probabilities keep their precision)."""
+    e = math.exp(-abs(f))
+    big = np.float32(1.0) / (np.float32(1.0) + e)  # sigmoid(|f|)
+    small = max(e * big, np.float32(1e-30))  # sigmoid(-|f|); floored so a log never sees 0
+    s = big if f >= 0 else small
+    p = big if (label > 0.5) == (f >= 0) else small
+    return s, p
+
+
+@njit(nogil=True, fastmath=True, inline="always")
+def accumulate(prod, logsum, p):
+    """Multiply probabilities and take one log per many: the exact log-likelihood at a
+    fraction of the cost of a log per prediction."""
+    prod *= p
+    if prod < _FLUSH:
+        logsum += math.log(prod)
+        prod = 1.0
+    return prod, logsum
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def subsample(tokens, start, stop, keep, sent, state):
+    """Copy tokens[start:stop] into ``sent``, dropping each word w with probability
+    1 - keep[w] / 2**32. Returns (kept, state)."""
+    n = 0
+    for t in range(start, stop):
+        w = tokens[t]
+        k = keep[w]
+        if k < 4294967296:
+            state, r = next_random(state)
+            if np.int64(r >> _U32) >= k:
+                continue
+        sent[n] = w
+        n += 1
+    return n, state
+
+
+@njit(nogil=True, inline="always")
+def longest_sentence(bounds):
+    longest = 1
+    for s in range(bounds.shape[0] - 1):
+        longest = max(longest, bounds[s + 1] - bounds[s])
+    return longest
+
+
+@njit(nogil=True, inline="always")
+def shrunk_window(i, n, window, state):
+    """The C tool's shrinking window: a random b in [0, window) narrows both sides.
+    Returns (lo, hi, state): positions lo..hi-1 around i."""
+    state, r = next_random(state)
+    b = np.int64((r >> _U32) % np.uint64(window))
+    return max(0, i - window + b), min(n, i + window - b + 1), state
+
+
+@njit(nogil=True, inline="always")
+def job_alpha(alpha0, alpha1, bounds, s):
+    """Learning rate at sentence s, linear across the job from alpha0 to alpha1."""
+    total = max(1, bounds[-1] - bounds[0])
+    return np.float32(alpha0 + (alpha1 - alpha0) * ((bounds[s] - bounds[0]) / total))
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state):
+    """Outputs for negative sampling: the centre word (label 1) then up to ``negative``
+    noise words (label 0); a draw equal to the centre word is skipped, as in the C tool."""
+    rows[0] = centre
+    labels[0] = 1.0
+    k = 1
+    for _ in range(negative):
+        state, r = next_random(state)
+        w = draw_alias(r, neg_thr, neg_alias)
+        if w == centre:
+            continue
+        rows[k] = w
+        labels[k] = 0.0
+        k += 1
+    return k, state
+
+
+@njit(nogil=True, inline="always")
+def huffman_outputs(centre, codes, points, code_lengths, rows, labels):
+    """Outputs for hierarchical softmax: the inner nodes on the centre word's path,
+    label 1 - code (as the C tool). Returns how many."""
+    k = code_lengths[centre]
+    for o in range(k):
+        rows[o] = points[centre, o]
+        labels[o] = 1.0 - codes[centre, o]
+    return k
+
+
+@njit(nogil=True, inline="always")
+def output_buffers(negative, codes, contexts):
+    """Scratch for the output blocks: rows, labels, and (rows x contexts) gradients, sized
+    for the longest Huffman path or the centre word plus its negatives."""
+    kmax = max(negative + 1, codes.shape[1])
+    return np.empty(kmax, np.int64), np.empty(kmax, np.float32), np.empty((kmax, max(1, contexts)), np.float32)
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad):
+    """Outputs ``rows[:k]`` (with labels) against contexts ``ctxbuf[:nc]``:
+    add the context gradient into ``dctx`` and update the output rows in place.
+    Returns the summed loss of the k * nc predictions."""
+    dim = ctxbuf.shape[1]
+    prod = 1.0
+    logsum = 0.0
+    for o in range(k):
+        row = rows[o]
+        lab = labels[o]
+        for c in range(nc):
+            f = np.float32(0.0)
+            for d in range(dim):
+                f += weights[row, d] * ctxbuf[c, d]
+            s, p = sigmoid_and_prob(f, lab)
+            prod, logsum = accumulate(prod, logsum, p)
+            grad[o, c] = (lab - s) * alpha
+    for o in range(k):
+        row = rows[o]
+        for c in range(nc):
+            g = grad[o, c]
+            for d in range(dim):
+                dctx[c, d] += g * weights[row, d]
+    for o in range(k):
+        row = rows[o]
+        for c in range(nc):
+            g = grad[o, c]
+            for d in range(dim):
+                weights[row, d] += g * ctxbuf[c, d]
+    return -(logsum + math.log(prod))
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def hidden_update(weights, rows, labels, k, h, neu1e, alpha):
+    """One hidden vector ``h`` against outputs ``rows[:k]``: accumulate its gradient in
+    ``neu1e`` and update the output rows. Returns the summed loss."""
+    dim = h.shape[0]
+    prod = 1.0
+    logsum = 0.0
+    for o in range(k):
+        row = rows[o]
+        f = np.float32(0.0)
+        for d in range(dim):
+            f += weights[row, d] * h[d]
+        s, p = sigmoid_and_prob(f, labels[o])
+        prod, logsum = accumulate(prod, logsum, p)
+        g = np.float32((labels[o] - s) * alpha)
+        for d in range(dim):
+            neu1e[d] += g * weights[row, d]
+            weights[row, d] += g * h[d]
+    return -(logsum + math.log(prod))
+
+
+@njit(nogil=True, inline="always")
+def outputs_for_contexts(syn1, syn1neg, tables, centre, negative, hs, ctxbuf, dctx, nc, alpha,
+                         rows, labels, grad, loss, state):
+    """Train ``centre``'s outputs (hierarchical softmax, then negative sampling) against the
+    context rows ``ctxbuf[:nc]``. Returns (loss, state)."""
+    if hs:
+        k = huffman_outputs(centre, tables.codes, tables.points, tables.code_lengths, rows, labels)
+        loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad)
+    if negative > 0:
+        k, state = draw_outputs(centre, negative, tables.neg_thr, tables.neg_alias, rows, labels, state)
+        loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad)
+    return loss, state
+
+
+@njit(nogil=True, inline="always")
+def outputs_for_hidden(syn1, syn1neg, tables, centre, negative, hs, h, neu1e, alpha, rows, labels, loss, state):
+    """Train ``centre``'s outputs against one hidden vector ``h``. Returns (loss, state)."""
+    if hs:
+        k = huffman_outputs(centre, tables.codes, tables.points, tables.code_lengths, rows, labels)
+        loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha)
+    if negative > 0:
+        k, state = draw_outputs(centre, negative, tables.neg_thr, tables.neg_alias, rows, labels, state)
+        loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha)
+    return loss, state
+
+
+@njit(nogil=True, inline="always")
+def add_rows(weights, ids, n, delta):
+    """weights[ids[c]] += delta[c] for c < n (a context's gradient back into its rows)."""
+    dim = weights.shape[1]
+    for c in range(n):
+        w = ids[c]
+        for d in range(dim):
+            weights[w, d] += delta[c, d]
+
+
+@njit(nogil=True, inline="always")
+def gather_rows(weights, ids, n, out, zero):
+    """out[c] = weights[ids[c]] and zero[c] = 0 for c < n (a context's rows, gradient cleared)."""
+    dim = weights.shape[1]
+    for c in range(n):
+        w = ids[c]
+        for d in range(dim):
+            out[c, d] = weights[w, d]
+            zero[c, d] = 0.0
