@@ -15,7 +15,10 @@ WORDSIM = DATA / "EN-WS-353-ALL.txt"
 
 
 def cache_dir() -> Path:
-    from wordvec.data.cache import cache_dir as wordvec_cache
+    try:
+        from wordvec.data.cache import cache_dir as wordvec_cache
+    except ImportError:  # an older wordvec as the baseline
+        from wordvec.demo import cache_dir as wordvec_cache
 
     path = wordvec_cache() / "bench"
     path.mkdir(parents=True, exist_ok=True)
@@ -30,7 +33,10 @@ def require_data() -> None:
 def text8_like(max_files: int | None = None, line_tokens: int = 1000) -> Path:
     """Normalise the Wikipedia dump once to text8-like tokens: lowercase, digits spelled
     out, only a-z, <doc> tags dropped, lines of at most ``line_tokens`` tokens. Cached."""
-    from wordvec.text.corpus import Standardizer
+    try:
+        from wordvec.text.corpus import Standardizer
+    except ImportError:  # an older wordvec as the baseline
+        from wordvec.corpus import Standardizer
 
     require_data()
     files = sorted(WIKI.glob("wiki_*.gz"))[:max_files]

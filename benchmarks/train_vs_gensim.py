@@ -1,18 +1,22 @@
 """Training speed and quality, wordvec vs gensim, same corpus, same settings, same run.
 
     python benchmarks/train_vs_gensim.py [--epochs 1] [--modes sg,cbow] [--seeds 1,2,3] [--files N]
+    python benchmarks/train_vs_gensim.py --tools wordvec,baseline --baseline ../old/src   # engine vs an older wordvec
 
 The Wikipedia dump in ../shared/data is normalised once to text8-like tokens (~17.5M).
 Each trainer runs in its own subprocess (so peak memory is its own), one after the other.
 Printed: words/s (corpus tokens x epochs / training seconds), wall time (vocabulary +
 training), peak RSS, analogy accuracy (questions-words, 30,000 most frequent words,
 case-insensitive) and WordSim-353 Spearman, both scored by the same evaluator; then the
-ratios and one JSON line.
+ratios and one JSON line. ``--baseline SRC`` adds the tool ``baseline``: the same wordvec
+code path run with another checkout's ``src`` first on PYTHONPATH (say, main before a
+change), so a restructured engine is timed against the old one in the same run.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -39,7 +43,7 @@ def run_one(tool: str, corpus: Path, mode: str, args) -> dict:
     p = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, workers=args.workers,
              epochs=args.epochs, alpha=alpha, min_alpha=0.0001, seed=args.seed)
     t0 = time.perf_counter()
-    if tool == "wordvec":
+    if tool in ("wordvec", "baseline"):
         from wordvec import Word2Vec
 
         m = Word2Vec(sg=sg, standardize="none", **p)
@@ -90,6 +94,7 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, default=None, help="default: 0.025 skip-gram, 0.05 CBOW, for both tools")
     ap.add_argument("--files", type=int, default=None, help="use only the first N wiki files (default: all 100)")
     ap.add_argument("--gensim-corpus-file", action="store_true", help="gensim's corpus_file mode instead of LineSentence")
+    ap.add_argument("--baseline", default=None, metavar="SRC", help="the src folder of another wordvec checkout (tool 'baseline')")
     ap.add_argument("--seeds", default="1", help="comma-separated seeds; each tool runs once per seed, means are compared")
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--child", nargs=2, metavar=("TOOL", "MODE"), help=argparse.SUPPRESS)
@@ -116,7 +121,12 @@ def main() -> None:
                     cmd += ["--alpha", str(args.alpha)]
                 if args.gensim_corpus_file:
                     cmd.append("--gensim-corpus-file")
-                out = subprocess.run(cmd, capture_output=True, text=True)
+                env = dict(os.environ)
+                if tool == "baseline":
+                    if not args.baseline:
+                        sys.exit("--tools baseline needs --baseline SRC")
+                    env["PYTHONPATH"] = str(Path(args.baseline).resolve())
+                out = subprocess.run(cmd, capture_output=True, text=True, env=env)
                 if out.returncode != 0:
                     sys.exit(f"{tool} {mode} failed:\n{out.stderr[-3000:]}")
                 r = json.loads(out.stdout.strip().splitlines()[-1])
@@ -151,6 +161,11 @@ def main() -> None:
             print(f"{mode:5s} wordvec/gensim: speed x{ratios['speed_ratio']:.2f}, wall x{ratios['wall_ratio']:.2f} faster, "
                   f"memory x{ratios['memory_ratio']:.2f}, analogy {ratios['analogy_diff_points']:+.2f} points, "
                   f"wordsim {ratios['wordsim_diff']:+.3f}")
+        c = means.get(("baseline", mode))
+        if a and c:
+            ratio = a["words_per_sec"] / c["words_per_sec"]
+            summary[f"{mode}_vs_baseline"] = {"speed_ratio": ratio, "analogy_diff_points": 100 * (a["analogy"] - c["analogy"])}
+            print(f"{mode:5s} wordvec/baseline: words/s x{ratio:.3f}, analogy {100 * (a['analogy'] - c['analogy']):+.2f} points")
     print(json.dumps(summary))
 
 
