@@ -8,13 +8,12 @@ however the run is split or resumed.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..errors import ParameterError
 from ..kernels.tables import OutputTables, build_tables
 from ..kernels.word2vec import cbow_job, skipgram_job
+from ..params import check_choice, check_flag, check_int, check_number
 from ..text.corpus import STANDARDIZE_MODES
 from ..train.runner import Job, TrainingInterrupted  # noqa: F401  (TrainingInterrupted: public here too)
 from ..vectors.keyed import WordVectors
@@ -26,11 +25,6 @@ PARAMS = (
     "alpha", "min_alpha", "sample", "epochs", "workers", "seed", "max_vocab_size",
     "max_final_vocab", "standardize", "max_sentence_length", "batch_words",
 )
-
-
-def _check(name, value, ok: bool, allowed: str):
-    if not ok:
-        raise ParameterError(f"{name}={value!r} is invalid: must be {allowed}")
 
 
 class Word2Vec(EmbeddingModel):
@@ -100,40 +94,27 @@ class Word2Vec(EmbeddingModel):
 
     def validate(self) -> None:
         """Raise ParameterError naming the first parameter outside its allowed range."""
-        def is_int(v):
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-        def is_num(v):
-            # Integers are finite (and may be too large for math.isfinite).
-            return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and (
-                is_int(v) or math.isfinite(v))
-
-        for flag in ("sg", "hs", "cbow_mean"):  # 0/1 as gensim; anything else is a mistake
-            v = getattr(self, flag)
-            _check(flag, v, isinstance(v, (bool, np.bool_)) or (is_int(v) and v in (0, 1)), "True or False (or 1 or 0)")
-        _check("vector_size", self.vector_size, is_int(self.vector_size) and 1 <= self.vector_size <= 100_000, "an integer in [1, 100000]")
-        _check("window", self.window, is_int(self.window) and 1 <= self.window <= 1000, "an integer in [1, 1000]")
-        _check("min_count", self.min_count, is_int(self.min_count) and self.min_count >= 1, "an integer >= 1")
-        _check("negative", self.negative, is_int(self.negative) and 0 <= self.negative <= 1000, "an integer in [0, 1000]")
+        for flag in ("sg", "hs", "cbow_mean"):
+            check_flag(flag, getattr(self, flag))
+        check_int("vector_size", self.vector_size, 1, 100_000)
+        check_int("window", self.window, 1, 1000)
+        check_int("min_count", self.min_count, 1)
+        check_int("negative", self.negative, 0, 1000)
         if not self.hs and self.negative == 0:
             raise ParameterError("negative=0 and hs=False leave nothing to train: use negative sampling (negative >= 1), hierarchical softmax (hs=True), or both")
-        _check("ns_exponent", self.ns_exponent, is_num(self.ns_exponent) and -10 <= self.ns_exponent <= 10, "a number in [-10, 10]")
-        if self.alpha is not None:
-            _check("alpha", self.alpha, is_num(self.alpha) and 0 < self.alpha <= 10, "a number in (0, 10]")
-        _check("min_alpha", self.min_alpha, is_num(self.min_alpha) and 0 <= self.min_alpha <= self.effective_alpha, f"a number in [0, alpha={self.effective_alpha}]")
-        _check("sample", self.sample, is_num(self.sample) and 0 <= self.sample <= 1, "a number in [0, 1] (0 disables subsampling)")
-        _check("epochs", self.epochs, is_int(self.epochs) and 1 <= self.epochs <= 100_000, "an integer >= 1")
-        if self.workers is not None:
-            _check("workers", self.workers, is_int(self.workers) and 1 <= self.workers <= 1024, "an integer in [1, 1024]")
-        _check("seed", self.seed, is_int(self.seed) and 0 <= self.seed < 2**64, "an integer in [0, 2**64)")
-        if self.max_vocab_size is not None:
-            _check("max_vocab_size", self.max_vocab_size, is_int(self.max_vocab_size) and self.max_vocab_size >= 1, "an integer >= 1 or None")
-        if self.max_final_vocab is not None:
-            _check("max_final_vocab", self.max_final_vocab, is_int(self.max_final_vocab) and self.max_final_vocab >= 1, "an integer >= 1 or None")
-        _check("standardize", self.standardize, self.standardize in STANDARDIZE_MODES, "one of " + ", ".join(STANDARDIZE_MODES))
-        _check("max_sentence_length", self.max_sentence_length, is_int(self.max_sentence_length) and self.max_sentence_length >= 1, "an integer >= 1")
-        _check("batch_words", self.batch_words, is_int(self.batch_words) and self.batch_words >= 1, "an integer >= 1")
-        _check("report_seconds", self.report_seconds, is_num(self.report_seconds) and self.report_seconds > 0, "a number > 0")
+        check_number("ns_exponent", self.ns_exponent, -10, 10)
+        check_number("alpha", self.alpha, 0, 10, low_open=True, none_ok=True, allowed="a number in (0, 10]")
+        check_number("min_alpha", self.min_alpha, 0, self.effective_alpha, allowed=f"a number in [0, alpha={self.effective_alpha}]")
+        check_number("sample", self.sample, 0, 1, allowed="a number in [0, 1] (0 disables subsampling)")
+        check_int("epochs", self.epochs, 1, 100_000, allowed="an integer >= 1")
+        check_int("workers", self.workers, 1, 1024, none_ok=True, allowed="an integer in [1, 1024]")
+        check_int("seed", self.seed, 0, 2**64 - 1, allowed="an integer in [0, 2**64)")
+        check_int("max_vocab_size", self.max_vocab_size, 1, none_ok=True)
+        check_int("max_final_vocab", self.max_final_vocab, 1, none_ok=True)
+        check_choice("standardize", self.standardize, STANDARDIZE_MODES)
+        check_int("max_sentence_length", self.max_sentence_length, 1)
+        check_int("batch_words", self.batch_words, 1)
+        check_number("report_seconds", self.report_seconds, 0, low_open=True)
 
     # ------------------------------------------------------------------ vocabulary
     def _set_vocab(self, vocab: Vocabulary) -> None:

@@ -27,6 +27,7 @@ import numpy as np
 from .callbacks import Callback
 from ..errors import CorpusError, ModelFormatError, ParameterError, WordvecError
 from ..formats.native import load_model_dir, read_config, save_model_dir
+from ..params import check_int, check_number
 
 _EVERY = re.compile(r"^\s*(?:(?P<words>\d[\d_]*)|(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>s|m|h))\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
@@ -79,11 +80,8 @@ class CheckpointCallback(Callback):
                  every: str | None = None):
         if every is not None and every_words is None and every_seconds is None:
             every_words, every_seconds = parse_every(every)
-        if every_words is not None and (isinstance(every_words, bool) or not isinstance(every_words, int) or every_words < 1):
-            raise ParameterError(f"every_words={every_words!r} is invalid: must be an integer >= 1 or None")
-        if every_seconds is not None and not (isinstance(every_seconds, (int, float)) and not isinstance(every_seconds, bool)
-                                              and math.isfinite(every_seconds) and every_seconds > 0):
-            raise ParameterError(f"every_seconds={every_seconds!r} is invalid: must be a number > 0 or None")
+        check_int("every_words", every_words, 1, none_ok=True)
+        check_number("every_seconds", every_seconds, 0, low_open=True, none_ok=True)
         if every_words is None and every_seconds is None:
             raise ParameterError("CheckpointCallback: give every_words or every_seconds (or both)")
         self.model_dir = Path(model_dir)

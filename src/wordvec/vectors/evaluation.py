@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelFormatError, ParameterError
+from ..params import check_choice, check_int
 
 SEMANTIC_SECTIONS = 5  # questions-words.txt: the first five sections are semantic
 METHODS = ("3cosadd", "3cosmul")
@@ -152,9 +153,7 @@ def _ok_vocab(wv, restrict_vocab: int, case_insensitive: bool) -> tuple[dict, np
 
 
 def _check_restrict(restrict_vocab) -> int:
-    if not isinstance(restrict_vocab, (int, np.integer)) or isinstance(restrict_vocab, bool) or restrict_vocab < 1:
-        raise ParameterError(f"restrict_vocab={restrict_vocab!r} is invalid: must be an integer >= 1")
-    return int(restrict_vocab)
+    return int(check_int("restrict_vocab", restrict_vocab, 1))
 
 
 def _read_lines(path: Path):
@@ -203,8 +202,7 @@ def evaluate_word_analogies(wv, analogies, restrict_vocab: int = 30000, case_ins
     word are skipped (and counted). With ``case_insensitive`` words are compared upper-cased.
     ``method`` is ``3cosadd`` (gensim's ``most_similar``) or ``3cosmul``."""
     restrict_vocab = _check_restrict(restrict_vocab)
-    if method not in METHODS:
-        raise ParameterError(f"method={method!r} is invalid: must be one of {', '.join(METHODS)}")
+    check_choice("method", method, METHODS)
     path = Path(analogies)
     sections, invalid, first_invalid = read_analogies(path)
     if invalid:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..atomic import atomic_file
 from ..errors import ParameterError, WordvecError
+from ..params import check_choice
 
 METHODS = ("pca", "tsne")
 # More labels than this do not fit on a picture; the --html page and the Projector scale further.
@@ -51,8 +52,7 @@ def select_words(wv, words=None, top: int | None = None, neighbors: str | None =
 
 def project_2d(vectors: np.ndarray, method: str = "pca", seed: int = 1) -> np.ndarray:
     """(n, 2) coordinates of the rows of ``vectors`` after scaling them to unit length."""
-    if method not in METHODS:
-        raise ParameterError(f"method={method!r} is invalid: must be one of {', '.join(METHODS)}")
+    check_choice("method", method, METHODS)
     x = np.asarray(vectors, dtype=np.float64)
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     if method == "pca":
@@ -202,8 +202,7 @@ def plot_words(wv, output=None, words=None, top=None, neighbors=None, n_neighbor
     interactive page (``html``). Returns the words drawn."""
     if output is None and html is None:
         raise ParameterError("give -o/--output FILE (.png, .svg, .pdf) and/or --html FILE")
-    if method not in METHODS:
-        raise ParameterError(f"--method={method!r} is invalid: must be one of {', '.join(METHODS)}")
+    check_choice("--method", method, METHODS)
     if output is not None:
         _image_format(Path(output))  # a bad name fails before any work
     chosen = select_words(wv, words=words, top=top, neighbors=neighbors, n_neighbors=n_neighbors)

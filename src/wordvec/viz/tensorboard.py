@@ -33,6 +33,7 @@ import numpy as np
 from ..atomic import atomic_file
 from ..train.callbacks import Callback
 from ..errors import ParameterError, WordvecError
+from ..params import check_int
 
 PROJECTOR_CONFIG = "projector_config.pbtxt"
 # The CLI and the demo cap the Projector at this many words: the browser holds them all.
@@ -221,8 +222,7 @@ class TensorBoardCallback(Callback):
             while tag in self._similarity_tags:
                 tag, k = f"eval/spearman/{_safe_tag(path.stem)}_{k}", k + 1
             self._similarity_tags.append(tag)
-        if projector_top is not None and (not isinstance(projector_top, int) or projector_top < 1):
-            raise ParameterError(f"projector_top={projector_top!r} is invalid: must be an integer >= 1 or None")
+        check_int("projector_top", projector_top, 1, none_ok=True)
         self.hparams = dict(hparams or {})
         self.projector_top = projector_top
         self.run_dir: Path | None = None
@@ -348,8 +348,7 @@ def write_projector(wv, logdir, top: int | None = None, name: str = "embedding")
 
     from ..formats.projector import write_projector_tsv
 
-    if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
-        raise ParameterError(f"--top={top!r} is invalid: must be an integer >= 1")
+    check_int("--top", top, 1, none_ok=True, allowed="an integer >= 1")
     if not name or name != _safe_tag(name):
         raise ParameterError(f"embedding name {name!r} is invalid: use letters, digits, '_', '-' or '.'")
     if len(wv) == 0:
