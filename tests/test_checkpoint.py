@@ -304,8 +304,9 @@ def test_disk_full_at_a_checkpoint_stops_cleanly_keeping_the_last_one(corpus, tm
     real_save, calls = native.np.save, []
 
     def save(file, *args, **kwargs):  # the second checkpoint finds the disk full
-        calls.append(file)
-        if len(calls) > 3:
+        if str(tmp_path) in str(file):  # model files, not the encoded corpus
+            calls.append(file)
+        if len(calls) > 2:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_save(file, *args, **kwargs)
 

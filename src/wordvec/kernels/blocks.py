@@ -129,9 +129,10 @@ def output_buffers(negative, codes, contexts):
 
 
 @njit(nogil=True, fastmath=True, cache=True)
-def batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad):
+def batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs):
     """Outputs ``rows[:k]`` (with labels) against contexts ``ctxbuf[:nc]``:
-    add the context gradient into ``dctx`` and update the output rows in place.
+    add the context gradient into ``dctx`` and update the output rows in place (unless
+    ``learn_outputs`` is False: inference keeps them frozen).
     Returns the summed loss of the k * nc predictions."""
     dim = ctxbuf.shape[1]
     prod = 1.0
@@ -152,19 +153,21 @@ def batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad):
             g = grad[o, c]
             for d in range(dim):
                 dctx[c, d] += g * weights[row, d]
-    for o in range(k):
-        row = rows[o]
-        for c in range(nc):
-            g = grad[o, c]
-            for d in range(dim):
-                weights[row, d] += g * ctxbuf[c, d]
+    if learn_outputs:
+        for o in range(k):
+            row = rows[o]
+            for c in range(nc):
+                g = grad[o, c]
+                for d in range(dim):
+                    weights[row, d] += g * ctxbuf[c, d]
     return -(logsum + math.log(prod))
 
 
 @njit(nogil=True, fastmath=True, cache=True)
-def hidden_update(weights, rows, labels, k, h, neu1e, alpha):
+def hidden_update(weights, rows, labels, k, h, neu1e, alpha, learn_outputs):
     """One hidden vector ``h`` against outputs ``rows[:k]``: accumulate its gradient in
-    ``neu1e`` and update the output rows. Returns the summed loss."""
+    ``neu1e`` and update the output rows (unless ``learn_outputs`` is False). ``h`` may be
+    wider than a word vector (PV-DM's concatenation). Returns the summed loss."""
     dim = h.shape[0]
     prod = 1.0
     logsum = 0.0
@@ -176,35 +179,40 @@ def hidden_update(weights, rows, labels, k, h, neu1e, alpha):
         s, p = sigmoid_and_prob(f, labels[o])
         prod, logsum = accumulate(prod, logsum, p)
         g = np.float32((labels[o] - s) * alpha)
-        for d in range(dim):
-            neu1e[d] += g * weights[row, d]
-            weights[row, d] += g * h[d]
+        if learn_outputs:
+            for d in range(dim):
+                neu1e[d] += g * weights[row, d]
+                weights[row, d] += g * h[d]
+        else:
+            for d in range(dim):
+                neu1e[d] += g * weights[row, d]
     return -(logsum + math.log(prod))
 
 
 @njit(nogil=True, inline="always")
 def outputs_for_contexts(syn1, syn1neg, tables, centre, negative, hs, ctxbuf, dctx, nc, alpha,
-                         rows, labels, grad, loss, state):
+                         rows, labels, grad, loss, state, learn_outputs=True):
     """Train ``centre``'s outputs (hierarchical softmax, then negative sampling) against the
     context rows ``ctxbuf[:nc]``. Returns (loss, state)."""
     if hs:
         k = huffman_outputs(centre, tables.codes, tables.points, tables.code_lengths, rows, labels)
-        loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad)
+        loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
     if negative > 0:
         k, state = draw_outputs(centre, negative, tables.neg_thr, tables.neg_alias, rows, labels, state)
-        loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad)
+        loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
     return loss, state
 
 
 @njit(nogil=True, inline="always")
-def outputs_for_hidden(syn1, syn1neg, tables, centre, negative, hs, h, neu1e, alpha, rows, labels, loss, state):
+def outputs_for_hidden(syn1, syn1neg, tables, centre, negative, hs, h, neu1e, alpha, rows, labels, loss, state,
+                       learn_outputs=True):
     """Train ``centre``'s outputs against one hidden vector ``h``. Returns (loss, state)."""
     if hs:
         k = huffman_outputs(centre, tables.codes, tables.points, tables.code_lengths, rows, labels)
-        loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha)
+        loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, learn_outputs)
     if negative > 0:
         k, state = draw_outputs(centre, negative, tables.neg_thr, tables.neg_alias, rows, labels, state)
-        loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha)
+        loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
     return loss, state
 
 

@@ -24,6 +24,19 @@ class EncodedCorpus:
     offsets_path: Path
     n_tokens: int
     n_sentences: int
+    lines_path: Path | None = None  # token offset where each input line ends (n_lines + 1 values)
+
+    @property
+    def line_ends(self) -> np.ndarray:
+        """[0, end of line 1, end of line 2, ...]: which line each token came from, so a model
+        that knows lines (doc2vec: a line is a document) can map sentences back to them."""
+        return np.load(self.lines_path, mmap_mode="r")
+
+    def sentence_lines(self) -> np.ndarray:
+        """The input line (0-based) each encoded sentence comes from (a long line gives
+        several sentences; an empty line none)."""
+        ends = np.asarray(self.line_ends)[1:]
+        return np.searchsorted(ends, np.asarray(self.offsets)[:-1], side="right").astype(np.int64)
 
     @property
     def offsets(self) -> np.ndarray:
@@ -78,11 +91,13 @@ def encode_id_stream(
             dst.write(tok.astype(np.int32).tobytes())
             base += tok.size
     n_tokens = base
-    bounds = np.concatenate([[0]] + ends + [[n_tokens]]).astype(np.int64)
-    bounds = np.unique(bounds)  # drop empty sentences
+    line_ends = np.concatenate([[0]] + ends).astype(np.int64)
+    lines_path = out_dir / "lines.npy"
+    np.save(lines_path, line_ends)
+    bounds = np.unique(np.append(line_ends, n_tokens))  # drop empty sentences
     offsets = _split_long(bounds, max_sentence_length)
     np.save(offsets_path, offsets)
-    return EncodedCorpus(tokens_path, offsets_path, n_tokens, offsets.size - 1)
+    return EncodedCorpus(tokens_path, offsets_path, n_tokens, offsets.size - 1, lines_path)
 
 
 def _split_long(bounds: np.ndarray, max_len: int) -> np.ndarray:
