@@ -6,6 +6,11 @@ MODEL/
   vectors.npy    input vectors (float32, vocab x dim)
   syn1neg.npy    output weights for negative sampling (when trained with it)
   syn1.npy       output weights for hierarchical softmax (when trained with it)
+  dv.npy         document vectors, one row per tag (doc2vec)
+  null.npy       the padding vector of PV-DM's concatenated window (doc2vec, dm_concat)
+  tags.tsv       KIND<TAB>tag<TAB>documents, one line per row of dv.npy (KIND: s str, i int)
+
+Output layers are ``hidden_size`` wide (config; the vector size unless PV-DM concatenates).
 
 Arrays are read with ``allow_pickle=False`` and checked for dtype, shape and finiteness.
 """
@@ -24,7 +29,7 @@ from ..errors import ModelFormatError, WordvecError
 
 FORMAT_NAME = "wordvec-model"
 FORMAT_VERSION = 1
-ARRAYS = ("vectors", "syn1neg", "syn1")
+ARRAYS = ("vectors", "syn1neg", "syn1", "dv", "null")
 
 
 def escape_word(word: str) -> str:
@@ -49,14 +54,15 @@ def is_native_model(path) -> bool:
     return Path(path).is_dir() and (Path(path) / "config.json").is_file()
 
 
-def save_model_dir(path, config: dict, words, counts, arrays: dict) -> None:
-    """Write a model folder atomically (all files or none)."""
+def save_model_dir(path, config: dict, words, counts, arrays: dict, tags=None) -> None:
+    """Write a model folder atomically (all files or none). ``tags``: (keys, document
+    counts) of a model with document vectors."""
     check_replaceable(Path(path))
     with atomic_directory(path) as tmp:
-        _write_model_files(tmp, config, words, counts, arrays)
+        _write_model_files(tmp, config, words, counts, arrays, tags)
 
 
-_MODEL_FILES = {"config.json", "vocab.tsv"} | {f"{name}.npy" for name in ARRAYS}
+_MODEL_FILES = {"config.json", "vocab.tsv", "tags.tsv"} | {f"{name}.npy" for name in ARRAYS}
 
 
 def check_replaceable(path: Path) -> None:
@@ -75,8 +81,14 @@ def check_replaceable(path: Path) -> None:
             "(saving replaces the whole folder: choose a new or model folder)") from None
 
 
-def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict) -> None:
+def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict, tags=None) -> None:
     cfg = dict(config)
+    if tags is not None:
+        keys, doc_counts = tags
+        cfg["n_tags"] = len(keys)
+        with open(tmp / "tags.tsv", "w", encoding="utf-8", newline="\n") as f:
+            f.writelines(f"{'s' if isinstance(k, str) else 'i'}\t{escape_word(str(k))}\t{int(c)}\n"
+                         for k, c in zip(keys, doc_counts))
     cfg["format"] = FORMAT_NAME
     cfg["format_version"] = FORMAT_VERSION
     cfg["vocab_size"] = len(words)
@@ -142,6 +154,8 @@ _CONFIG_RULES = {
     "history": (lambda v: isinstance(v, list) and all(isinstance(h, dict) for h in v), "a list of objects"),
     "epochs_done": (_is_count, "an integer >= 0"),
     "raw_words": (lambda v: v is None or _is_count(v), "an integer >= 0 or null"),
+    "n_tags": (_is_count, "an integer >= 0"),
+    "hidden_size": (lambda v: type(v) is int and v >= 1, "an integer >= 1"),
 }
 
 
@@ -179,6 +193,7 @@ def read_vocab(path) -> tuple[list[str], np.ndarray]:
 
 
 _COUNT = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit an int64
+_INT_TAG = re.compile(r"-?[0-9]{1,19}")
 
 
 def _check_npy_header(file: Path) -> None:
@@ -257,12 +272,48 @@ def load_model_dir(path, mmap: bool = False) -> tuple[dict, list[str], np.ndarra
     names = cfg.get("arrays", ["vectors"])
     if "vectors" not in names:
         raise ModelFormatError(f"{path / 'config.json'}: lists no 'vectors' array")
+    hidden = cfg.get("hidden_size", dim)
+    shapes = {"vectors": (len(words), dim), "syn1neg": (len(words), hidden), "syn1": (max(len(words) - 1, 1), hidden),
+              "dv": (cfg.get("n_tags"), dim), "null": (1, dim)}
     for name in names:
         if name not in ARRAYS:
             raise ModelFormatError(f"{path / 'config.json'}: unknown array {name!r}")
-        rows = len(words) - 1 if name == "syn1" else len(words)
-        arrays[name] = load_array(path / f"{name}.npy", max(rows, 1) if name == "syn1" else rows, dim, mmap)
+        if name == "dv" and "n_tags" not in cfg:
+            raise ModelFormatError(f"{path / 'config.json'}: lists a 'dv' array but no n_tags")
+        arrays[name] = load_array(path / f"{name}.npy", *shapes[name], mmap)
     return cfg, words, counts, arrays
+
+
+def read_tags(path, n_tags: int) -> tuple[list, np.ndarray]:
+    """(tags, document counts) from a model folder's tags.tsv, which must hold ``n_tags``
+    distinct tags."""
+    tags_path = Path(path) / "tags.tsv"
+    keys, counts, seen = [], [], set()
+    try:
+        with open(tags_path, encoding="utf-8", newline="\n") as f:
+            for lineno, line in enumerate(f, 1):
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) != 3 or parts[0] not in ("s", "i") or not _COUNT.fullmatch(parts[2]) or (
+                        parts[0] == "i" and not _INT_TAG.fullmatch(parts[1])):
+                    raise ModelFormatError(f"{tags_path}:{lineno}: expected 'KIND<TAB>tag<TAB>count' (KIND s or i)")
+                key = unescape_word(parts[1]) if parts[0] == "s" else int(parts[1])
+                if key in seen:
+                    raise ModelFormatError(f"{tags_path}:{lineno}: duplicate tag {key!r}")
+                seen.add(key)
+                keys.append(key)
+                counts.append(int(parts[2]))
+                if len(keys) > n_tags:
+                    break
+    except FileNotFoundError:
+        raise ModelFormatError(f"{path}: model folder has no tags.tsv") from None
+    except UnicodeDecodeError as e:
+        raise ModelFormatError(f"{tags_path}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise ModelFormatError(f"{tags_path}: unreadable ({e.strerror or e})") from None
+    if len(keys) != n_tags:
+        found = f"more than {n_tags}" if len(keys) > n_tags else str(len(keys))
+        raise ModelFormatError(f"{tags_path}: {found} tags but config.json says n_tags={n_tags}")
+    return keys, np.asarray(counts, dtype=np.int64)
 
 
 def save_vectors(wv, path) -> None:

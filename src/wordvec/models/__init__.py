@@ -10,6 +10,7 @@ import importlib
 # config.json "model" -> (module, class); modules are imported only when used.
 REGISTRY = {
     "word2vec": (".word2vec", "Word2Vec"),
+    "doc2vec": (".doc2vec", "Doc2Vec"),
 }
 
 

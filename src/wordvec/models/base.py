@@ -102,11 +102,17 @@ class EmbeddingModel:
             raise WordvecError(
                 f"{scratch}: cannot write the encoded corpus ({e.strerror or e}); "
                 "point TMPDIR to a folder with more space") from None
+        self._corpus_encoded()
         self._set_vocab(vocab)
         self._init_weights()
         self.epochs_done_ = 0
         self.jobs_done_ = 0
         return self
+
+    def _corpus_encoded(self) -> None:
+        """Called once the corpus is counted and encoded, before the weights exist: a model
+        that needs more of the corpus than its words (doc2vec: which document each
+        sentence is) takes it here from ``self.corpus_`` and ``self.encoded_``."""
 
     # ------------------------------------------------------------------ training
     def fit(self, corpus, callbacks=(), progress: bool = False):
@@ -170,11 +176,20 @@ class EmbeddingModel:
 
     def save(self, path) -> None:
         """Write the model folder atomically (see ``wordvec.formats.native``)."""
-        from ..formats.native import save_model_dir
-
         if self.wv is None:
             raise WordvecError("save: the model has no vectors yet; train it first")
-        save_model_dir(path, self.config(), self.wv.index_to_key, self.wv.counts, self.trained_arrays())
+        self.write_folder(path, self.config())
+
+    def write_folder(self, path, config: dict) -> None:
+        """The one writer of model folders (``save`` and checkpoints): vocabulary, the
+        trained arrays and, for a model with document vectors, its tags."""
+        from ..formats.native import save_model_dir
+
+        save_model_dir(path, config, self.wv.index_to_key, self.wv.counts, self.trained_arrays(), self.saved_tags())
+
+    def saved_tags(self):
+        """(tags, document counts) to save beside the arrays, or None (word models)."""
+        return None
 
     @classmethod
     def from_config(cls, cfg: dict, where: Path, **overrides):
@@ -202,7 +217,8 @@ class EmbeddingModel:
             raise ModelFormatError(
                 f"{Path(path) / 'vocab.tsv'}: counts must be > 0 in total and in descending order; not a trained model")
         vocab = Vocabulary(words, counts, raw_words=int(cfg.get("raw_words") or counts.sum()))
-        model.restore(vocab, arrays, cfg.get("history", []), int(cfg.get("epochs_done", model.epochs)))
+        model.restore(vocab, arrays, cfg.get("history", []), int(cfg.get("epochs_done", model.epochs)),
+                      source=Path(path))
         return model
 
     def restore(self, vocab: Vocabulary, arrays: dict, history: list, epochs_done: int,
@@ -220,7 +236,7 @@ class EmbeddingModel:
         else:
             self.vocab_ = vocab
             self._set_vocab(vocab)
-        self._restore_arrays(vocab, arrays, for_training)
+        self._restore_arrays(vocab, arrays, for_training, source)
         self.history_ = [dict(h) for h in history]
         self.epochs_done_ = epochs_done
         self.jobs_done_ = jobs_done

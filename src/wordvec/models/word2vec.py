@@ -168,7 +168,7 @@ class Word2Vec(EmbeddingModel):
         """The arrays training needs (a resume refuses a folder without them)."""
         return ("vectors",) + (("syn1neg",) if self.negative > 0 else ()) + (("syn1",) if self.hs else ())
 
-    def _restore_arrays(self, vocab: Vocabulary, arrays: dict, for_training: bool) -> None:
+    def _restore_arrays(self, vocab: Vocabulary, arrays: dict, for_training: bool, source=None) -> None:
         self.wv = WordVectors(vocab.words, arrays["vectors"], vocab.counts)
         self.syn1neg = arrays.get("syn1neg") if (self.negative > 0 or not for_training) else None
         self.syn1 = arrays.get("syn1") if (self.hs or not for_training) else None

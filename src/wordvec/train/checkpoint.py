@@ -26,7 +26,7 @@ import numpy as np
 
 from .callbacks import Callback
 from ..errors import CorpusError, ModelFormatError, ParameterError, WordvecError
-from ..formats.native import load_model_dir, read_config, save_model_dir
+from ..formats.native import load_model_dir, read_config
 from ..params import check_int, check_number
 
 _EVERY = re.compile(r"^\s*(?:(?P<words>\d[\d_]*)|(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>s|m|h))\s*$")
@@ -69,7 +69,7 @@ def save_checkpoint(model, model_dir, every: str | None = None) -> None:
         "every": every,
         "saved_at": time.time(),
     }
-    save_model_dir(model_dir, cfg, model.wv.index_to_key, model.wv.counts, model.trained_arrays())
+    model.write_folder(model_dir, cfg)
 
 
 class CheckpointCallback(Callback):
