@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import wordvec
-from wordvec import ModelFormatError, ParameterError, WordvecError, WordVectors
+from wordvec import KeyedVectors, ModelFormatError, ParameterError, WordvecError, WordVectors
 from wordvec.formats import native, projector, word2vec
-from wordvec.vectors.keyed import KeyedVectors
 
 
 def _vectors(n=30, dim=8, seed=3):
