@@ -45,7 +45,8 @@ def test_top_writes_the_most_frequent_words(tmp_path, wv):
     back = WordVectors.load(tmp_path / "v.bin")
     assert back.index_to_key == wv.index_to_key[:3]
     assert (tmp_path / "v.bin").read_bytes().startswith(b"3 13\n")
-    assert len(read_word2vec(tmp_path / "v.bin", limit=2)) == 2
+    keys, vectors = read_word2vec(tmp_path / "v.bin", limit=2)
+    assert len(keys) == 2 and vectors.shape[0] == 2
 
 
 @pytest.mark.parametrize("binary", [False, True])

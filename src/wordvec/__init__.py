@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "Word2Vec": ".models.word2vec",
+    "KeyedVectors": ".vectors.keyed",
     "WordVectors": ".vectors.keyed",
     "Corpus": ".text.corpus",
     "Callback": ".train.callbacks",

@@ -2,7 +2,8 @@
 
 MODEL/
   config.json    format name and version, wordvec version, every parameter, history
-  vocab.tsv      word<TAB>count, one line per row of the vectors, most frequent first
+  vocab.tsv      key<TAB>count, one line per row of the vectors, most frequent first
+                 (words; or int tags as digits, where config.json says "key_type": "int")
   vectors.npy    input vectors (float32, vocab x dim)
   syn1neg.npy    output weights for negative sampling (when trained with it)
   syn1.npy       output weights for hierarchical softmax (when trained with it)
@@ -156,6 +157,7 @@ _CONFIG_RULES = {
     "raw_words": (lambda v: v is None or _is_count(v), "an integer >= 0 or null"),
     "n_tags": (_is_count, "an integer >= 0"),
     "hidden_size": (lambda v: type(v) is int and v >= 1, "an integer >= 1"),
+    "key_type": (lambda v: isinstance(v, str) and v in KEY_TYPES, "'str' or 'int'"),
 }
 
 
@@ -254,13 +256,16 @@ def load_array(file: Path, rows: int | None, cols: int | None, mmap: bool) -> np
     return arr
 
 
-def load_model_dir(path, mmap: bool = False) -> tuple[dict, list[str], np.ndarray, dict]:
-    """(config, words, counts, arrays) of a model folder, every part validated."""
+def load_model_dir(path, mmap: bool = False) -> tuple[dict, list, np.ndarray, dict]:
+    """(config, keys, counts, arrays) of a model folder, every part validated. Keys are the
+    words (str), or int where config.json says ``"key_type": "int"``."""
     path = Path(path)
     if not path.exists():
         raise ModelFormatError(f"{path}: no such model")
     cfg = read_config(path)
     words, counts = read_vocab(path)
+    if cfg.get("key_type", "str") == "int":
+        words = _int_keys(path, words)
     if cfg.get("vocab_size") != len(words):
         raise ModelFormatError(
             f"{path / 'vocab.tsv'}: {len(words)} words but config.json says vocab_size={cfg.get('vocab_size')}"
@@ -316,17 +321,56 @@ def read_tags(path, n_tags: int) -> tuple[list, np.ndarray]:
     return keys, np.asarray(counts, dtype=np.int64)
 
 
-def save_vectors(wv, path) -> None:
-    """Write a vectors-only model folder (no output weights: enough for queries and export)."""
+KEY_TYPES = ("str", "int")
+
+
+def key_type_of(keys) -> str:
+    """"str" or "int": the one type of all ``keys`` (bools are not ints), else WordvecError."""
+    if all(type(k) is str for k in keys):
+        return "str"
+    for i, k in enumerate(keys):
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (str, int, np.integer)):
+            raise WordvecError(
+                f"key #{i + 1} {k!r:.60} is a {type(k).__name__}: the native format holds str or int keys")
+    if all(isinstance(k, (int, np.integer)) for k in keys):
+        return "int"
+    raise WordvecError("keys mix str and int: the native format holds keys of one type (all str or all int)")
+
+
+def save_vectors(path, keys, vectors, counts=None) -> None:
+    """Write a vectors-only model folder (no output weights: enough for queries and export).
+    ``keys`` are all str or all int; config.json records which as ``key_type``."""
     from .. import __version__
 
-    config = {"wordvec_version": __version__, "model": "vectors", "vector_size": wv.vector_size}
-    save_model_dir(path, config, wv.index_to_key, wv.counts, {"vectors": wv.vectors})
+    keys = list(keys)
+    key_type = key_type_of(keys)
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2 or vectors.shape[0] != len(keys):
+        raise WordvecError(f"{path}: expected one vector per key ({len(keys)}), found shape {vectors.shape}")
+    config = {"wordvec_version": __version__, "model": "vectors", "vector_size": int(vectors.shape[1]),
+              "key_type": key_type}
+    names = keys if key_type == "str" else [str(int(k)) for k in keys]
+    save_model_dir(path, config, names, counts, {"vectors": vectors})
 
 
-def load_vectors(path, mmap: bool = False):
-    """The ``WordVectors`` of any model folder (a trained model or vectors only)."""
-    from ..vectors.keyed import WordVectors
+def load_vectors(path, mmap: bool = False) -> tuple[list, np.ndarray, np.ndarray]:
+    """(keys, vectors, counts) of any model folder (a trained model or vectors only); the
+    keys are str, or int where config.json says ``"key_type": "int"`` (no key_type: str)."""
+    _, keys, counts, arrays = load_model_dir(path, mmap=mmap)
+    return keys, arrays["vectors"], counts
 
-    _, words, counts, arrays = load_model_dir(path, mmap=mmap)
-    return WordVectors(words, arrays["vectors"], counts)
+
+_INT_KEY = re.compile(r"-?[0-9]{1,18}")
+
+
+def _int_keys(path: Path, words: list[str]) -> list[int]:
+    keys, seen = [], set()
+    for lineno, w in enumerate(words, 1):
+        if not _INT_KEY.fullmatch(w):
+            raise ModelFormatError(f"{path / 'vocab.tsv'}:{lineno}: key {w!r:.60} is not an integer (key_type is 'int')")
+        k = int(w)
+        if k in seen:
+            raise ModelFormatError(f"{path / 'vocab.tsv'}:{lineno}: duplicate key {k}")
+        seen.add(k)
+        keys.append(k)
+    return keys

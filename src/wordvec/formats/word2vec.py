@@ -21,6 +21,7 @@ from numba import njit
 
 from ..atomic import atomic_file
 from ..errors import ModelFormatError, WordvecError
+from ..params import check_int
 
 _WHITESPACE = b" \t\n\r\v\f"
 _MAX_DIM = 1_000_000
@@ -237,14 +238,12 @@ def _read_binary(path: Path, data, n: int, dim: int, start: int, limit: int | No
     return words.words, vectors
 
 
-def read_word2vec(path, binary: bool | None = None, limit: int | None = None):
-    """Load a C-format file into ``WordVectors``; ``binary=None`` detects the format and
-    ``limit`` reads only the first words. Files ending in .gz are decompressed."""
-    from ..vectors.keyed import WordVectors
-
+def read_word2vec(path, binary: bool | None = None, limit: int | None = None) -> tuple[list[str], np.ndarray]:
+    """(keys, vectors) of a C-format file: the keys as text (str) and a float32 matrix, one
+    row per key. ``binary=None`` detects the format and ``limit`` reads only the first keys.
+    Files ending in .gz are decompressed."""
     path = Path(path)
-    if limit is not None and (not isinstance(limit, int) or limit < 0):
-        raise WordvecError(f"limit={limit!r} is invalid: must be an integer >= 0 or None")
+    check_int("limit", limit, 0, none_ok=True)
     data = _open_bytes(path)
     try:
         n, dim, start = _parse_header(path, data)
@@ -267,30 +266,42 @@ def read_word2vec(path, binary: bool | None = None, limit: int | None = None):
                 data.close()
             except BufferError:  # a view still alive (e.g. held while Numba compiles): unmapped when freed
                 pass
-    return WordVectors(words, vectors)
+    return words, vectors
 
 
-def _check_words(path: Path, words) -> None:
+def _check_words(path: Path, words, key_name: str = "word") -> None:
     for i, w in enumerate(words):
         if not w or any(c in w for c in " \t\n\r\v\f"):
             raise WordvecError(
-                f"{path}: cannot write word #{i + 1} {w!r}: word2vec files separate words by whitespace, "
-                "so words must be non-empty and contain none"
+                f"{path}: cannot write {key_name} #{i + 1} {w!r}: word2vec files separate {key_name}s by whitespace, "
+                f"so {key_name}s must be non-empty and contain none"
             )
 
 
-def write_word2vec(wv, path, binary: bool = False, top: int | None = None) -> Path:
-    """Write the first ``top`` words (all by default) in the C tool's text or binary format.
+def write_word2vec(path, keys, vectors, binary: bool = False, top: int | None = None,
+                   key_name: str = "word") -> Path:
+    """Write the first ``top`` keys (all by default) and their rows of ``vectors`` in the C
+    tool's text or binary format. Keys are written as ``str(key)`` (int tags as digits) and
+    must be unique as text; ``key_name`` is how error messages name one.
 
     Text values are written with 9 significant digits, enough to read back the same float32."""
     path = Path(path)
-    n = len(wv) if top is None else max(0, min(int(top), len(wv)))
-    words = wv.index_to_key[:n]
-    _check_words(path, words)
-    vectors = np.ascontiguousarray(wv.vectors[:n], dtype="<f4")
+    keys = list(keys)
+    if len(keys) != len(vectors):
+        raise WordvecError(f"{path}: {len(keys)} {key_name}s but {len(vectors)} vectors")
+    n = len(keys) if top is None else max(0, min(int(top), len(keys)))
+    words = [k if isinstance(k, str) else str(k) for k in keys[:n]]
+    _check_words(path, words, key_name)
+    if len(set(words)) != len(words):
+        seen = set()
+        dup = next(w for w in words if w in seen or seen.add(w))
+        raise WordvecError(f"{path}: two {key_name}s are both written as {dup!r}; the file could not be read back")
+    vectors = np.ascontiguousarray(vectors[:n], dtype="<f4")
+    if vectors.ndim != 2:
+        raise WordvecError(f"{path}: vectors must be a 2-D matrix, found shape {vectors.shape}")
     if not np.isfinite(vectors).all():
         bad = int(np.argmax(~np.isfinite(vectors).all(axis=1)))
-        raise WordvecError(f"{path}: word {words[bad]!r} has a NaN or infinite value; refusing to write it")
+        raise WordvecError(f"{path}: {key_name} {keys[bad]!r} has a NaN or infinite value; refusing to write it")
     dim = vectors.shape[1]
     with atomic_file(path, "wb") as f:
         f.write(f"{n} {dim}\n".encode())

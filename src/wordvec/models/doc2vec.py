@@ -30,11 +30,7 @@ from ..params import check_choice, check_flag, check_int, check_number, invalid
 from ..text.corpus import STANDARDIZE_MODES
 from ..text.documents import DocumentCorpus
 from ..train.runner import Job
-from ..vectors.keyed import WordVectors
-try:  # TEMP until seam-vectors lands
-    from ..vectors.keyed import KeyedVectors
-except ImportError:
-    KeyedVectors = WordVectors
+from ..vectors.keyed import KeyedVectors, WordVectors
 from ..vocab.vocabulary import Vocabulary
 from .base import EmbeddingModel
 

@@ -1,9 +1,13 @@
-"""WordVectors: trained word vectors and the queries people run on them.
+"""KeyedVectors: vectors by key, and the queries people run on them; WordVectors: by word.
 
 The names and semantics follow gensim's ``KeyedVectors`` (``most_similar``, ``similarity``,
 ``doesnt_match``, ``evaluate_word_analogies`` ...), so code written for gensim reads the same.
 Unit-length vectors are computed once and reused; every query is one matrix product over
 them plus a partial sort (``argpartition``), and many queries share one matrix product.
+
+Keys are any hashable but a bool: words (``str``), or document tags (``str`` or ``int``).
+NumPy integers and strings are stored as Python ``int`` and ``str``. A key is always a key:
+with int tags, ``kv[5]`` is the vector of the tag 5, not row 5 (that is ``kv.vectors[5]``).
 """
 from __future__ import annotations
 
@@ -11,24 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ModelFormatError, ParameterError
+from ..params import check, check_choice, check_int
 
 # Rows compared to notice that the vectors changed under us (training continued) and the
 # cached unit vectors are stale; checking a few rows costs microseconds per query.
 _SNAPSHOT_ROWS = 32
 
 
-def _as_list(x):
-    if x is None:
-        return []
-    if isinstance(x, (str, np.ndarray)):
-        return [x]
-    return list(x)
-
-
 def _check_topn(topn):
-    if topn is not None and (not isinstance(topn, (int, np.integer)) or isinstance(topn, bool)):
-        raise ParameterError(f"topn={topn!r} is invalid: must be an integer or None")
+    check_int("topn", topn, none_ok=True)
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -48,27 +44,52 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=-1)
 
 
-class WordVectors:
-    """Words (``index_to_key``, most frequent first) and their vectors (one row each)."""
+def _normalize_key(key, i: int, name: str):
+    """A key as stored: NumPy scalars become Python ones; bools and unhashables are refused."""
+    if isinstance(key, str):
+        return str(key)
+    if isinstance(key, (bool, np.bool_)):
+        raise ParameterError(f"index_to_key: {name} #{i + 1} is {key!r}, a bool; keys are str, int or another hashable")
+    if isinstance(key, np.integer):
+        return int(key)
+    try:
+        hash(key)
+    except TypeError:
+        raise ParameterError(f"index_to_key: {name} #{i + 1} {key!r:.60} is not hashable") from None
+    return key
+
+
+class KeyedVectors:
+    """Keys (``index_to_key``, in row order) and their vectors (one row each).
+
+    Keys may be any hashable but a bool: words, or document tags (str or int). A key is
+    looked up as a key, never as a row number: with int tags, ``kv[5]`` is tag 5's vector."""
+
+    _key_name = "key"  # how messages name one key ("word" in WordVectors)
+    _missing = "not found"  # what a KeyError says after the key
 
     def __init__(self, index_to_key, vectors, counts=None):
-        self.index_to_key = list(index_to_key)
+        name = self._key_name
+        keys = list(index_to_key)
+        if not all(type(k) is str for k in keys):
+            keys = [_normalize_key(k, i, name) for i, k in enumerate(keys)]
+        self.index_to_key = keys
         if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32:
             vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[0] != len(self.index_to_key):
+        if vectors.ndim != 2 or vectors.shape[0] != len(keys):
             raise ParameterError(
-                f"vectors: expected a ({len(self.index_to_key)}, dim) matrix, one row per word, found shape {vectors.shape}"
+                f"vectors: expected a ({len(keys)}, dim) matrix, one row per {name}, found shape {vectors.shape}"
             )
         # Kept as given (not copied): training updates these rows in place.
         self.vectors = vectors
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
-        if self.counts is not None and self.counts.shape != (len(self.index_to_key),):
-            raise ParameterError(f"counts: expected {len(self.index_to_key)} counts, found shape {self.counts.shape}")
-        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
-        if len(self.key_to_index) != len(self.index_to_key):
+        if self.counts is not None and self.counts.shape != (len(keys),):
+            raise ParameterError(f"counts: expected {len(keys)} counts, found shape {self.counts.shape}")
+        self.key_to_index = {k: i for i, k in enumerate(keys)}
+        if len(self.key_to_index) != len(keys):
             seen = set()
-            dup = next(w for w in self.index_to_key if w in seen or seen.add(w))
-            raise ParameterError(f"index_to_key: duplicate word {dup!r}")
+            dup = next(k for k in keys if k in seen or seen.add(k))
+            raise ParameterError(f"index_to_key: duplicate {name} {dup!r}")
         self._unit = None
         self._snapshot = None
         self._snapshot_rows = None
@@ -77,33 +98,55 @@ class WordVectors:
     def __len__(self):
         return len(self.index_to_key)
 
-    def __contains__(self, word):
-        return word in self.key_to_index
+    def __contains__(self, key):
+        try:
+            return key in self.key_to_index
+        except TypeError:  # an unhashable (a list, an array) is no key
+            return False
 
     def __repr__(self):
-        return f"WordVectors({len(self)} words x {self.vector_size} dims)"
+        return f"{type(self).__name__}({len(self)} {self._key_name}s x {self.vector_size} dims)"
 
     @property
     def vector_size(self) -> int:
         return int(self.vectors.shape[1])
 
-    def has_index_for(self, word) -> bool:
-        return word in self.key_to_index
+    def has_index_for(self, key) -> bool:
+        return key in self
 
-    def get_index(self, word) -> int:
+    def _is_key(self, x) -> bool:
+        """True when ``x`` is one key (or looks like one: str or int), not a list or vector."""
+        if isinstance(x, (str, int, np.integer)) and not isinstance(x, (bool, np.bool_)):
+            return True
+        return not isinstance(x, (list, np.ndarray)) and x in self
+
+    def get_index(self, key) -> int:
         try:
-            return self.key_to_index[word]
+            if not isinstance(key, (bool, np.bool_)):  # True == 1: a bool would find the key 1
+                return self.key_to_index[key]
         except (KeyError, TypeError):
-            raise KeyError(f"word {word!r} not in vocabulary") from None
+            pass
+        raise KeyError(f"{self._key_name} {key!r} {self._missing}") from None
 
-    def get_vector(self, word, norm: bool = False) -> np.ndarray:
-        i = self.get_index(word)
+    def get_vector(self, key, norm: bool = False) -> np.ndarray:
+        i = self.get_index(key)
         return self.get_normed_vectors()[i] if norm else self.vectors[i]
 
-    def __getitem__(self, words):
-        if isinstance(words, str):
-            return self.vectors[self.get_index(words)]
-        return np.stack([self.vectors[self.get_index(w)] for w in words]) if len(words) else np.empty((0, self.vector_size), np.float32)
+    def __getitem__(self, keys):
+        """One key's vector, or a (n, dim) matrix for a list (or array) of keys."""
+        if self._is_key(keys):
+            return self.vectors[self.get_index(keys)]
+        keys = list(keys)
+        if not keys:
+            return np.empty((0, self.vector_size), np.float32)
+        return self.vectors[[self.get_index(k) for k in keys]]
+
+    def _as_list(self, x):
+        if x is None:
+            return []
+        if isinstance(x, np.ndarray) or self._is_key(x):
+            return [x]
+        return list(x)
 
     def get_normed_vectors(self) -> np.ndarray:
         """All vectors scaled to unit length (zero vectors stay zero); computed once, reused
@@ -135,14 +178,14 @@ class WordVectors:
         return (va @ v1) / np.maximum(denom, np.float32(1e-30))
 
     def similarity(self, w1, w2) -> float:
-        """Cosine similarity of two words."""
+        """Cosine similarity of two keys."""
         unit = self.get_normed_vectors()
         return float(unit[self.get_index(w1)] @ unit[self.get_index(w2)])
 
     def n_similarity(self, ws1, ws2) -> float:
-        """Cosine similarity of the means of two word lists."""
+        """Cosine similarity of the means of two key lists."""
         if not len(ws1) or not len(ws2):
-            raise ParameterError("n_similarity: both word lists must be non-empty")
+            raise ParameterError(f"n_similarity: both {self._key_name} lists must be non-empty")
         m1, m2 = self[list(ws1)].mean(axis=0), self[list(ws2)].mean(axis=0)
         return float(self.cosine_similarities(m1, m2[None, :])[0])
 
@@ -150,17 +193,18 @@ class WordVectors:
         return 1.0 - self.similarity(w1, w2)
 
     def distances(self, word_or_vector, other_words=()) -> np.ndarray:
-        """1 - cosine similarity from ``word_or_vector`` to ``other_words`` (all words if empty)."""
+        """1 - cosine similarity from ``word_or_vector`` (a key or a vector) to the keys
+        ``other_words`` (all keys if empty)."""
         unit = self.get_normed_vectors()
-        if isinstance(word_or_vector, str):
+        if self._is_key(word_or_vector):
             q = unit[self.get_index(word_or_vector)]
         else:
             q = self._unit_query(np.asarray(word_or_vector, dtype=np.float32))
         rows = unit if not len(other_words) else unit[[self.get_index(w) for w in other_words]]
         return 1.0 - rows @ q
 
-    def closer_than(self, w1, w2) -> list[str]:
-        """Words closer to ``w1`` than ``w2`` is."""
+    def closer_than(self, w1, w2) -> list:
+        """Keys closer to ``w1`` than ``w2`` is."""
         i, j = self.get_index(w1), self.get_index(w2)
         d = self.distances(w1)
         idx = np.flatnonzero(d < d[j])
@@ -176,16 +220,16 @@ class WordVectors:
         return (v / np.maximum(n, np.float32(1e-30))).astype(np.float32)
 
     def _weighted_terms(self, positive, negative):
-        """(indices of input words, unit vectors, weights) as gensim's most_similar reads them."""
-        terms = [(t, 1.0) for t in _as_list(positive)] + [(t, -1.0) for t in _as_list(negative)]
+        """(indices of input keys, unit vectors, weights) as gensim's most_similar reads them."""
+        terms = [(t, 1.0) for t in self._as_list(positive)] + [(t, -1.0) for t in self._as_list(negative)]
         if not terms:
-            raise ParameterError("most_similar: give at least one positive or negative word")
+            raise ParameterError(f"most_similar: give at least one positive or negative {self._key_name}")
         unit = self.get_normed_vectors()
         idx, vecs, weights = [], [], []
         for term, weight in terms:
-            if isinstance(term, tuple):
+            if isinstance(term, tuple) and not (term in self):  # (term, weight), unless a tuple is a key
                 term, weight = term
-            if isinstance(term, str):
+            if self._is_key(term):
                 i = self.get_index(term)
                 idx.append(i)
                 vecs.append(unit[i])
@@ -198,7 +242,7 @@ class WordVectors:
         return idx, np.stack(vecs), np.asarray(weights, dtype=np.float32)
 
     def _rank(self, scores: np.ndarray, exclude, topn):
-        """(word, score) of the best ``topn`` scores, ``exclude`` (input word rows) left out."""
+        """(key, score) of the best ``topn`` scores, ``exclude`` (input key rows) left out."""
         if topn is None:
             return scores
         ex = sorted({i for i in exclude if i < scores.shape[0]})
@@ -208,16 +252,17 @@ class WordVectors:
         return [(self.index_to_key[j], float(scores[j])) for j in top_k(scores, topn)]
 
     def most_similar(self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None):
-        """Top-``topn`` words by cosine similarity to the mean of the unit vectors of
-        ``positive`` minus ``negative`` (3CosAdd); the input words are left out.
+        """Top-``topn`` keys by cosine similarity to the mean of the unit vectors of
+        ``positive`` minus ``negative`` (3CosAdd); the input keys are left out.
 
-        Terms are words, vectors, or ``(term, weight)`` pairs. ``restrict_vocab`` searches
-        only the first (most frequent) words. ``topn=None`` returns all similarities."""
+        Terms are keys (str or int), vectors, or ``(term, weight)`` pairs; a single key or
+        vector may be given without a list. ``restrict_vocab`` searches only the first
+        (most frequent) keys. ``topn=None`` returns all similarities."""
         _check_topn(topn)
         if topn is not None and topn < 1:
             return []
         unit = self.get_normed_vectors()
-        if isinstance(positive, str) and negative is None:  # one word: its unit vector is the query
+        if negative is None and self._is_key(positive):  # one key: its unit vector is the query
             idx = [self.get_index(positive)]
             mean = unit[idx[0]]
         else:
@@ -227,13 +272,13 @@ class WordVectors:
 
     def most_similar_cosmul(self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None):
         """3CosMul (Levy & Goldberg 2014): product of the positive similarities over the
-        product of the negative ones, each shifted to [0, 1]; the input words are left out."""
+        product of the negative ones, each shifted to [0, 1]; the input keys are left out."""
         _check_topn(topn)
         if topn is not None and topn < 1:
             return []
-        pos, neg = _as_list(positive), _as_list(negative)
+        pos, neg = self._as_list(positive), self._as_list(negative)
         if not pos:
-            raise ParameterError("most_similar_cosmul: give at least one positive word")
+            raise ParameterError(f"most_similar_cosmul: give at least one positive {self._key_name}")
         unit = self.get_normed_vectors()[: self._limit(restrict_vocab)]
         idx, p_vecs, _ = self._weighted_terms(pos, None)
         sims_p = (1 + unit @ self._unit_query(p_vecs).T) / 2
@@ -245,7 +290,7 @@ class WordVectors:
         return self._rank(scores, idx, topn)
 
     def similar_by_vector(self, vector, topn: int | None = 10, restrict_vocab: int | None = None):
-        """Words nearest to a vector (nothing excluded)."""
+        """Keys nearest to a vector (nothing excluded)."""
         _check_topn(topn)
         v = np.asarray(vector, dtype=np.float32)
         if v.shape != (self.vector_size,):
@@ -253,17 +298,15 @@ class WordVectors:
         unit = self.get_normed_vectors()[: self._limit(restrict_vocab)]
         return self._rank(unit @ self._unit_query(v), (), topn)
 
-    def similar_by_word(self, word, topn: int | None = 10, restrict_vocab: int | None = None):
-        return self.most_similar(word, topn=topn, restrict_vocab=restrict_vocab)
-
-    similar_by_key = similar_by_word
+    def similar_by_key(self, key, topn: int | None = 10, restrict_vocab: int | None = None):
+        """``most_similar`` of one key."""
+        return self.most_similar(key, topn=topn, restrict_vocab=restrict_vocab)
 
     def most_similar_batch(self, words, topn: int = 10, restrict_vocab: int | None = None):
-        """``most_similar(w)`` for many words at once: one matrix product and one partial
-        sort for all of them. Returns one list of (word, similarity) per input word."""
+        """``most_similar(k)`` for many keys at once: one matrix product and one partial
+        sort for all of them. Returns one list of (key, similarity) per input key."""
         _check_topn(topn)
-        if topn is None or topn < 1:
-            raise ParameterError(f"topn={topn!r} is invalid: must be >= 1")
+        check("topn", topn, topn is not None and topn >= 1, ">= 1")
         ids = np.asarray([self.get_index(w) for w in words], np.int64)
         unit = self.get_normed_vectors()
         lim = self._limit(restrict_vocab)
@@ -279,11 +322,11 @@ class WordVectors:
                 out.append([(self.index_to_key[j], float(row[j])) for j in cols if np.isfinite(row[j])])
         return out
 
-    def doesnt_match(self, words) -> str:
-        """The word furthest from the mean of the (unit) vectors of ``words``."""
+    def doesnt_match(self, words):
+        """The key furthest from the mean of the (unit) vectors of the keys ``words``."""
         words = list(words)
         if not words:
-            raise ParameterError("doesnt_match: give at least one word")
+            raise ParameterError(f"doesnt_match: give at least one {self._key_name}")
         unit = self.get_normed_vectors()
         vecs = unit[[self.get_index(w) for w in words]]
         mean = self._unit_query(vecs.mean(axis=0))
@@ -292,9 +335,74 @@ class WordVectors:
     def _limit(self, restrict_vocab) -> int:
         if restrict_vocab is None:
             return len(self)
-        if not isinstance(restrict_vocab, (int, np.integer)) or restrict_vocab < 1:
-            raise ParameterError(f"restrict_vocab={restrict_vocab!r} is invalid: must be an integer >= 1 or None")
+        check_int("restrict_vocab", restrict_vocab, 1, none_ok=True)
         return min(int(restrict_vocab), len(self))
+
+
+    # ------------------------------------------------------------------ files
+    def save(self, path) -> None:
+        """Write a vectors-only native folder (atomic; ``.npy`` + TSV, no pickle). Keys must
+        be all str or all int; which one is recorded, so ``load`` gives the same keys back."""
+        from ..formats.native import save_vectors
+
+        save_vectors(path, self.index_to_key, self.vectors, self.counts)
+
+    @classmethod
+    def load(cls, path, mmap: bool = False):
+        """Load a native model or vectors folder, or a word2vec C-format file (text or binary)."""
+        from ..formats.native import is_native_model, load_vectors
+
+        if is_native_model(path):
+            return cls(*load_vectors(path, mmap=mmap))
+        if Path(path).is_dir():
+            raise ModelFormatError(f"{path}: a folder but not a wordvec model (no config.json)")
+        return cls.load_word2vec_format(path)
+
+    @classmethod
+    def load_word2vec_format(cls, path, binary: bool | None = None, limit: int | None = None,
+                             key_type: str = "str"):
+        """Read the C tool's text or binary format (``binary=None``: detect which).
+        The file holds keys as text: ``key_type="int"`` reads them back as int tags."""
+        from ..formats.word2vec import read_word2vec
+
+        check_choice("key_type", key_type, ("str", "int"))
+        keys, vectors = read_word2vec(path, binary=binary, limit=limit)
+        if key_type == "int":
+            keys = _int_keys(path, keys)
+        return cls(keys, vectors)
+
+    def save_word2vec_format(self, path, binary: bool = False, top: int | None = None) -> None:
+        """Write the C tool's text or binary format (atomic); int keys are written as text."""
+        from ..formats.word2vec import write_word2vec
+
+        write_word2vec(path, self.index_to_key, self.vectors, binary=binary, top=top, key_name=self._key_name)
+
+    def save_projector_tsv(self, out_dir, top: int | None = None, counts_column: bool = False):
+        """``vectors.tsv`` + ``metadata.tsv`` for the Embedding Projector (see ``formats.projector``)."""
+        from ..formats.projector import write_tsv
+
+        return write_tsv(out_dir, self.index_to_key, self.vectors, self.counts, top=top,
+                         counts_column=counts_column, key_label=self._key_name)
+
+
+def _int_keys(path, keys) -> list[int]:
+    out = []
+    for i, k in enumerate(keys):
+        try:
+            out.append(int(k))
+        except ValueError:
+            raise ModelFormatError(f"{path}: key #{i + 1} {k!r} is not an integer (key_type='int')") from None
+    return out
+
+
+class WordVectors(KeyedVectors):
+    """Words (``index_to_key``, most frequent first) and their vectors (one row each)."""
+
+    _key_name = "word"
+    _missing = "not in vocabulary"
+
+    def similar_by_word(self, word, topn: int | None = 10, restrict_vocab: int | None = None):
+        return self.most_similar(word, topn=topn, restrict_vocab=restrict_vocab)
 
     # ------------------------------------------------------------------ evaluation
     def evaluate_word_analogies(self, analogies, restrict_vocab: int = 30000, case_insensitive: bool = True,
@@ -309,36 +417,3 @@ class WordVectors:
         from .evaluation import evaluate_word_pairs
 
         return evaluate_word_pairs(self, pairs, restrict_vocab, case_insensitive)
-
-    # ------------------------------------------------------------------ files
-    def save(self, path) -> None:
-        """Write a vectors-only native folder (atomic; ``.npy`` + TSV, no pickle)."""
-        from ..formats.native import save_vectors
-
-        save_vectors(self, path)
-
-    @classmethod
-    def load(cls, path, mmap: bool = False) -> "WordVectors":
-        """Load a native model or vectors folder, or a word2vec C-format file (text or binary)."""
-        from ..formats.native import is_native_model, load_vectors
-
-        if is_native_model(path):
-            return load_vectors(path, mmap=mmap)
-        if Path(path).is_dir():
-            from ..errors import ModelFormatError
-
-            raise ModelFormatError(f"{path}: a folder but not a wordvec model (no config.json)")
-        return cls.load_word2vec_format(path)
-
-    @classmethod
-    def load_word2vec_format(cls, path, binary: bool | None = None, limit: int | None = None) -> "WordVectors":
-        """Read the C tool's text or binary format (``binary=None``: detect which)."""
-        from ..formats.word2vec import read_word2vec
-
-        return read_word2vec(path, binary=binary, limit=limit)
-
-    def save_word2vec_format(self, path, binary: bool = False, top: int | None = None) -> None:
-        """Write the C tool's text or binary format (atomic)."""
-        from ..formats.word2vec import write_word2vec
-
-        write_word2vec(self, path, binary=binary, top=top)
