@@ -295,8 +295,8 @@ class Doc2Vec(EmbeddingModel):
             rows = np.fromiter((index[w] for w in words if w in index), np.int32)
             ids.append(rows)
             bounds.append(bounds[-1] + rows.size)
-            # The stream depends on the seed and the words alone (crc32: stable across runs).
-            seeds.append((seed * 0x9E3779B97F4A7C15 + zlib.crc32(" ".join(words).encode("utf-8"))) % 2**64)
+            # The stream depends on the seed and the words trained alone (crc32: stable across runs).
+            seeds.append((seed * 0x9E3779B97F4A7C15 + zlib.crc32(rows.tobytes())) % 2**64)
         tokens = np.concatenate(ids) if ids else np.zeros(0, np.int32)
         return tokens.astype(np.int32), np.asarray(bounds, np.int64), np.asarray(seeds, np.uint64)
 
