@@ -233,3 +233,21 @@ def test_lee_self_similarity():
     inferred = model.infer_vectors([d.words for d in docs])
     first = [model.dv.most_similar([inferred[i]], topn=1)[0][0] == i for i in range(len(docs))]
     assert np.mean(first) >= 0.95
+
+
+def test_export_doc_vectors_to_c_format_and_projector(tmp_path):
+    from wordvec.formats.projector import write_tsv
+    from wordvec.text.documents import document_snippets
+
+    path = tmp_path / "c.txt"
+    path.write_text("a b\tapple banana cherry\nuntagged: Apple pie\nb\tbanana split\n", encoding="utf-8")
+    model = Doc2Vec(**SMALL).fit(path)
+    snippets = document_snippets(DocumentCorpus(path), n_words=2)
+    assert snippets == {"a": "apple banana", "b": "apple banana", 1: "untagged apple"}
+    keys = model.dv.index_to_key
+    write_tsv(tmp_path / "p", keys, model.dv.vectors, key_label="tag",
+              columns={"words": [snippets.get(k, "") for k in keys]})
+    meta = (tmp_path / "p" / "metadata.tsv").read_text(encoding="utf-8").splitlines()
+    assert meta == ["tag\twords", "a\tapple banana", "b\tapple banana", "1\tuntagged apple"]
+    model.dv.save_word2vec_format(tmp_path / "dv.txt")
+    assert (tmp_path / "dv.txt").read_text().splitlines()[0] == "3 16"

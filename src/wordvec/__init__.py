@@ -13,6 +13,9 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "Word2Vec": ".models.word2vec",
+    "Doc2Vec": ".models.doc2vec",
+    "Doc2VecTransformer": ".models.transformer",
+    "TaggedDocument": ".text.documents",
     "KeyedVectors": ".vectors.keyed",
     "WordVectors": ".vectors.keyed",
     "Corpus": ".text.corpus",

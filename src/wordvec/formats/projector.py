@@ -16,13 +16,14 @@ from .native import escape_word
 
 
 def write_tsv(out_dir, keys, vectors, counts=None, top: int | None = None, counts_column: bool = False,
-              key_label: str = "word") -> tuple[Path, Path]:
+              key_label: str = "word", columns: dict | None = None) -> tuple[Path, Path]:
     """Write ``vectors.tsv`` and ``metadata.tsv`` for the first ``top`` keys and their rows
     of ``vectors``; keys are written as ``str(key)`` (int tags as digits).
 
     With ``counts_column`` the metadata gets a header and two columns (``key_label``, count;
     counts 0 where ``counts`` is None), which the Projector reads as labelled columns.
-    Returns the two paths."""
+    ``columns`` (name -> one str per key) adds more labelled columns, as a document's first
+    words beside its tag. Returns the two paths."""
     out = Path(out_dir)
     keys = list(keys)
     n = len(keys) if top is None else max(0, min(int(top), len(keys)))
@@ -32,11 +33,13 @@ def write_tsv(out_dir, keys, vectors, counts=None, top: int | None = None, count
     with atomic_file(vectors_path, "w") as f:
         f.write(format_rows(vecs))
     with atomic_file(meta_path, "w") as f:
-        if counts_column:
-            f.write(f"{key_label}\tcount\n")
+        if counts_column or columns:
+            extra = {k: [escape_word(v) for v in vals[:n]] for k, vals in (columns or {}).items()}
+            f.write("\t".join([key_label] + (["count"] if counts_column else []) + list(extra)) + "\n")
             counts = np.zeros(n, np.int64) if counts is None else counts
-            for w, c in zip(names, counts[:n]):
-                f.write(f"{w}\t{int(c)}\n")
+            for i, w in enumerate(names):
+                row = [w] + ([str(int(counts[i]))] if counts_column else []) + [vals[i] for vals in extra.values()]
+                f.write("\t".join(row) + "\n")
         else:
             for w in names:
                 f.write(w + "\n")

@@ -49,6 +49,10 @@ class DocumentTags:
             self._rows.append(row)
         self._ptr.append(len(self._rows))
 
+    def rows_of(self, doc: int):
+        """Document ``doc``'s tag rows."""
+        return self._rows[self._ptr[doc] : self._ptr[doc + 1]]
+
     @property
     def n_documents(self) -> int:
         return len(self._ptr) - 1
@@ -188,3 +192,26 @@ class DocumentCorpus:
         if not isinstance(words, (list, tuple)) or not all(isinstance(w, str) for w in words):
             raise CorpusError(f"{where}: words must be a list of str (or one str), found {type(words).__name__}")
         return words, tags
+
+
+def document_snippets(corpus: "DocumentCorpus", n_words: int = 8) -> dict:
+    """Tag -> the first ``n_words`` standardised words of the first document carrying it
+    (the Projector's metadata for document vectors). One streaming pass."""
+    snippets: dict = {}
+    doc = 0
+    words: list[bytes] = []
+    pending: list = []  # (document number, words) read before this block's tags are known
+    for block in corpus.token_blocks():
+        for tok in block:
+            if tok == SENTENCE_END:
+                pending.append((doc, words[:n_words]))
+                doc += 1
+                words = []
+            elif len(words) < n_words:
+                words.append(tok)
+        for d, ws in pending:
+            text = b" ".join(ws).decode("utf-8", "replace")
+            for r in corpus.tags.rows_of(d):
+                snippets.setdefault(corpus.tags.keys[r], text)
+        pending = []
+    return snippets
