@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from wordvec.train.callbacks import Callback
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("WORDVEC_DATA", REPO.parent / "shared" / "data"))
 
@@ -68,3 +70,14 @@ def run_cli(args) -> int:
     except SystemExit as e:
         return e.code
     return 0
+
+
+class StopAfter(Callback):
+    """Ctrl-C as the main thread sees it, once ``words`` words are done."""
+
+    def __init__(self, words):
+        self.words = words
+
+    def on_progress(self, model, words_done, loss, lr):
+        if words_done >= self.words:
+            raise KeyboardInterrupt

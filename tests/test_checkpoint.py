@@ -18,7 +18,7 @@ import pytest
 from wordvec import Word2Vec
 from wordvec.train.callbacks import Callback
 from wordvec.train.checkpoint import CheckpointCallback, parse_every, resume, save_checkpoint
-from conftest import run_cli as _cli
+from conftest import StopAfter, run_cli as _cli
 from wordvec.errors import CorpusError, ModelFormatError, ParameterError
 from wordvec.train.runner import TrainingInterrupted
 
@@ -51,17 +51,6 @@ def _same_run(a: Word2Vec, b: Word2Vec) -> None:
         assert ha["loss"] == pytest.approx(hb["loss"], rel=1e-12)
     assert sum(h["words"] for h in b.history_) == a.encoded_.n_tokens * a.epochs
     assert b.history_[-1]["lr"] == pytest.approx(a.min_alpha)
-
-
-class StopAfter(Callback):
-    """Ctrl-C as the main thread sees it, once ``words`` words are done."""
-
-    def __init__(self, words):
-        self.words = words
-
-    def on_progress(self, model, words_done, loss, lr):
-        if words_done >= self.words:
-            raise KeyboardInterrupt
 
 
 @pytest.mark.parametrize("params", [dict(PARAMS), dict(PARAMS, sg=False, hs=True, negative=0)],

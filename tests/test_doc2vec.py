@@ -6,11 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from conftest import shared_file
+from conftest import StopAfter, shared_file
 from wordvec.errors import CorpusError, ModelFormatError, ParameterError
 from wordvec.models.doc2vec import Doc2Vec
 from wordvec.text.documents import DocumentCorpus, TaggedDocument
-from wordvec.train.callbacks import Callback
 from wordvec.train.checkpoint import CheckpointCallback, resume, save_checkpoint
 from wordvec.train.runner import TrainingInterrupted
 
@@ -179,15 +178,6 @@ def test_loading_checks_the_tags_file(tmp_path):
     (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ModelFormatError, match=r"dv.npy: shape \(24, 16\) does not match"):
         Doc2Vec.load(tmp_path / "m")
-
-
-class StopAfter(Callback):
-    def __init__(self, words):
-        self.words = words
-
-    def on_progress(self, model, words_done, loss, lr):
-        if words_done >= self.words:
-            raise KeyboardInterrupt
 
 
 def test_interrupt_and_resume_exactly(tmp_path):
