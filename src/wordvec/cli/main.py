@@ -60,11 +60,13 @@ def cli():
 
 
 def _register() -> None:
-    # Each module adds its commands to ``cli``; the order here is the order in --help.
-    from . import train  # noqa: F401
-    from . import query  # noqa: F401
-    from . import plot  # noqa: F401
-    from . import tutorial  # noqa: F401
+    # The command modules never import this one: they define their commands (``COMMANDS``)
+    # and are registered here, so importing any of them alone works and nothing is circular.
+    from . import data, plot, query, train, tutorial
+
+    for module in (train, data, query, plot, tutorial):
+        for command in module.COMMANDS:
+            cli.add_command(command)
 
 
 _register()

@@ -6,21 +6,21 @@ from pathlib import Path
 import click
 
 from ..errors import ParameterError
-from .main import cli
+from .defaults import default
 
 
-@cli.command()
+@click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--words", default=None, help="Comma-separated words to draw, e.g. king,queen,man,woman.")
-@click.option("--top", type=int, default=None, help="Draw the N most frequent words [100 when nothing is chosen].")
+@click.option("--top", type=int, default=default("plot", "--top"), help="Draw the N most frequent words [100 when nothing is chosen].")
 @click.option("--neighbors", "neighbors", default=None, metavar="WORD", help="Draw WORD and its nearest words.")
-@click.option("-n", "n_neighbors", type=int, default=30, show_default=True, help="How many neighbours with --neighbors.")
-@click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
+@click.option("-n", "n_neighbors", type=int, default=default("plot", "-n"), show_default=True, help="How many neighbours with --neighbors.")
+@click.option("--method", type=click.Choice(["pca", "tsne"]), default=default("plot", "--method"), show_default=True,
               help="Projection to 2-D: PCA, or t-SNE (keeps neighbourhoods, scikit-learn).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Picture to write: .png, .svg or .pdf.")
 @click.option("--html", type=click.Path(path_type=Path), default=None, help="Also (or only) write an interactive page (plotly).")
-@click.option("--seed", type=int, default=1, show_default=True, help="t-SNE's random seed.")
-@click.option("--title", default=None, help="Title above the map.")
+@click.option("--seed", type=int, default=default("plot", "--seed"), show_default=True, help="t-SNE's random seed.")
+@click.option("--title", default=default("plot", "--title"), help="Title above the map.")
 def plot(model, words, top, neighbors, n_neighbors, method, output, html, seed, title):
     """Draw a labelled 2-D map of words from MODEL (a wordvec model folder or a word2vec file)."""
     from ..viz.plot import plot_words
@@ -34,3 +34,6 @@ def plot(model, words, top, neighbors, n_neighbors, method, output, html, seed, 
                        method=method, html=html, seed=seed, title=title)
     written = " and ".join(str(p) for p in (output, html) if p is not None)
     click.echo(f"drew {len(drawn)} words ({method}) to {written}")
+
+
+COMMANDS = [plot]

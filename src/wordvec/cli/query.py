@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import ParameterError, WordvecError
-from .main import cli
+from .defaults import default
 
 EXPORT_FORMATS = ("word2vec-text", "word2vec-bin", "projector", "tensorboard")
 
@@ -19,9 +19,15 @@ def load_vectors(path):
     return WordVectors.load(path, mmap=True)
 
 
+def check_positive(flag: str, value, none_ok: bool = False) -> None:
+    """``FLAG=VALUE is invalid: must be >= 1`` unless ``value`` is (params.py: NumPy, so imported late)."""
+    from ..params import check_int
+
+    check_int(flag, value, low=1, none_ok=none_ok, allowed=">= 1")
+
+
 def _check_topn(topn: int) -> None:
-    if topn < 1:
-        raise ParameterError(f"--topn={topn} is invalid: must be >= 1")
+    check_positive("--topn", topn)
 
 
 def _print_pairs(pairs) -> None:
@@ -29,22 +35,22 @@ def _print_pairs(pairs) -> None:
         click.echo(f"{s:.4f}  {w}")
 
 
-@cli.command()
+@click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("word")
-@click.option("-n", "--topn", type=int, default=10, show_default=True)
+@click.option("-n", "--topn", type=int, default=default("similar", "--topn"), show_default=True)
 def similar(model, word, topn):
     """Print the words nearest to WORD (cosine similarity)."""
     _check_topn(topn)
     _print_pairs(load_vectors(model).most_similar(word, topn=topn))
 
 
-@cli.command()
+@click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("a")
 @click.argument("b")
 @click.argument("c")
-@click.option("-n", "--topn", type=int, default=5, show_default=True)
+@click.option("-n", "--topn", type=int, default=default("analogy", "--topn"), show_default=True)
 @click.option("--cosmul", is_flag=True, help="Use 3CosMul (Levy & Goldberg) instead of 3CosAdd.")
 def analogy(model, a, b, c, topn, cosmul):
     """A is to B as C is to ?  (e.g. man king woman -> queen)."""
@@ -54,7 +60,7 @@ def analogy(model, a, b, c, topn, cosmul):
     _print_pairs(query(positive=[b, c], negative=[a], topn=topn))
 
 
-@cli.command()
+@click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("words", nargs=-1, required=True)
 def odd(model, words):
@@ -64,11 +70,11 @@ def odd(model, words):
     click.echo(load_vectors(model).doesnt_match(words))
 
 
-@cli.command()
+@click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("context")
-@click.option("-n", "--topn", type=int, default=10, show_default=True)
-@click.option("--method", type=click.Choice(["ns", "hs"]), default=None,
+@click.option("-n", "--topn", type=int, default=default("predict", "--topn"), show_default=True)
+@click.option("--method", type=click.Choice(["ns", "hs"]), default=default("predict", "--method"),
               help="Output layer to use [negative sampling when trained with it].")
 def predict(model, context, topn, method):
     """Predict the missing word of CONTEXT, e.g. "the wide _ shimmered" ('_' marks the gap;
@@ -83,35 +89,31 @@ def predict(model, context, topn, method):
     config = read_config(model)
     if config.get("model") == "vectors":
         raise WordvecError(f"{model}: holds vectors only; predict needs a model saved by training (the output weights)")
-    # Standardise the context as the training corpus was (e.g. lowercase, no punctuation).
-    from ..text.corpus import STANDARDIZE_MODES, Standardizer
+    from ..vectors.prediction import model_standardize, predict_output_word, standardize_context
 
-    mode = config.get("params", {}).get("standardize", "none")
-    std = Standardizer(mode if mode in STANDARDIZE_MODES else "none")
-    words = [t.decode() for w in context.split() if w != "_" for t in std(w.encode()).split()]
+    w2v = Word2Vec.load(model, mmap=True)
+    words = standardize_context(context, model_standardize(w2v))  # as the training corpus was
     if not words:
         raise ParameterError("predict: the context has no words besides '_'")
-    from ..vectors.prediction import predict_output_word
-
-    _print_pairs(predict_output_word(Word2Vec.load(model, mmap=True), words, topn=topn, method=method))
+    _print_pairs(predict_output_word(w2v, words, topn=topn, method=method))
 
 
-@cli.command()
+@click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--analogies", type=click.Path(path_type=Path), help="questions-words file (': section' headers).")
 @click.option("--similarity", type=click.Path(path_type=Path), multiple=True,
               help="Word-pair similarity file (word word score); repeatable.")
-@click.option("--restrict-vocab", type=int, default=30000, show_default=True,
+@click.option("--restrict-vocab", type=int, default=default("evaluate", "--restrict-vocab"), show_default=True,
               help="Analogies: only the most frequent words are candidates.")
-@click.option("--method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd", show_default=True)
-@click.option("--case-sensitive", is_flag=True, help="Compare words as they are (default: upper-cased, as gensim).")
+@click.option("--method", type=click.Choice(["3cosadd", "3cosmul"]), default=default("evaluate", "--method"),
+              show_default=True)
+@click.option("--case-sensitive", is_flag=True, default=default("evaluate", "--case-sensitive"), help="Compare words as they are (default: upper-cased, as gensim).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line instead of tables.")
 def evaluate(model, analogies, similarity, restrict_vocab, method, case_sensitive, as_json):
     """Analogy accuracy (per section) and word-similarity correlations."""
     if analogies is None and not similarity:
         raise ParameterError("evaluate: give --analogies FILE and/or --similarity FILE")
-    if restrict_vocab < 1:
-        raise ParameterError(f"--restrict-vocab={restrict_vocab} is invalid: must be >= 1")
+    check_positive("--restrict-vocab", restrict_vocab)
     wv = load_vectors(model)
     out: dict = {"model": str(model), "vocab_size": len(wv), "vector_size": wv.vector_size}
     result = None
@@ -140,7 +142,7 @@ def evaluate(model, analogies, similarity, restrict_vocab, method, case_sensitiv
                    f"pairs {r['pairs']}  skipped {100 * r['oov_ratio']:.1f}%")
 
 
-@cli.command()
+@click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
@@ -149,8 +151,7 @@ def evaluate(model, analogies, similarity, restrict_vocab, method, case_sensitiv
 @click.option("--logdir", type=click.Path(path_type=Path), default=None, help="TensorBoard log folder (tensorboard).")
 def export(model, fmt, output, top, logdir):
     """Write the vectors in an exchange format."""
-    if top is not None and top < 1:
-        raise ParameterError(f"--top={top} is invalid: must be >= 1")
+    check_positive("--top", top, none_ok=True)
     wv = load_vectors(model)
     if fmt == "tensorboard":
         logdir = logdir or output
@@ -172,3 +173,6 @@ def export(model, fmt, output, top, logdir):
         written = output
     n = len(wv) if top is None else min(top, len(wv))
     click.echo(f"wrote {n:,} words x {wv.vector_size} dims ({fmt}) to {written}")
+
+
+COMMANDS = [similar, analogy, odd, predict, evaluate, export]

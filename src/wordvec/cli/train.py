@@ -1,4 +1,4 @@
-"""``wordvec train`` and ``wordvec demo`` (``similar`` is in ``query.py``)."""
+"""``wordvec train`` (``demo`` is in ``data.py``, ``similar`` in ``query.py``)."""
 from __future__ import annotations
 
 import sys
@@ -7,12 +7,18 @@ from pathlib import Path
 import click
 
 from ..errors import ParameterError
-from .main import cli
+from ..text.corpus import STANDARDIZE_MODES
+from .defaults import default
 from .watch import echo_tensorboard_hint, tensorboard_callbacks, tensorboard_options
 
 
 # Python parameter name -> CLI flag, so errors name what the user typed.
 FLAG_NAMES = {"vector_size": "--dim", "sg": "--sg/--cbow", "cbow_mean": "--cbow-mean/--cbow-sum"}
+
+
+def D(option: str):
+    """``train``'s default for ``option``: Word2Vec's (see ``defaults.py``)."""
+    return default("train", option)
 
 
 def cli_names(message: str) -> str:
@@ -22,33 +28,34 @@ def cli_names(message: str) -> str:
     return message
 
 
-@cli.command()
+@click.command()
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
               help="Model folder to write (and checkpoint into).")
-@click.option("--sg/--cbow", default=True, show_default=True, help="Skip-gram or CBOW.")
-@click.option("--hs", is_flag=True, help="Use hierarchical softmax (with --negative 0 alone, else both).")
-@click.option("--negative", type=int, default=5, show_default=True, help="Negative samples per positive (0: none).")
-@click.option("--dim", "vector_size", type=int, default=100, show_default=True, help="Vector dimensions.")
-@click.option("--window", type=int, default=5, show_default=True, help="Maximum context window.")
-@click.option("--min-count", type=int, default=5, show_default=True, help="Drop words rarer than this.")
-@click.option("--max-vocab-size", type=int, default=None, help="Prune while counting to bound memory.")
-@click.option("--max-final-vocab", type=int, default=None, help="Keep at most this many words.")
-@click.option("--sample", type=float, default=1e-3, show_default=True, help="Subsampling threshold (0: off).")
-@click.option("--epochs", type=int, default=5, show_default=True)
-@click.option("--alpha", type=float, default=None, help="Initial learning rate [0.025 skip-gram, 0.05 CBOW].")
-@click.option("--min-alpha", type=float, default=0.0001, show_default=True)
-@click.option("--cbow-mean/--cbow-sum", default=True, show_default=True, help="CBOW: average or sum the context.")
-@click.option("--ns-exponent", type=float, default=0.75, show_default=True)
-@click.option("--workers", type=int, default=None, help="Threads [all cores].")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--sg/--cbow", default=D("--sg"), show_default=True, help="Skip-gram or CBOW.")
+@click.option("--hs", is_flag=True, default=D("--hs"), help="Use hierarchical softmax (with --negative 0 alone, else both).")
+@click.option("--negative", type=int, default=D("--negative"), show_default=True, help="Negative samples per positive (0: none).")
+@click.option("--dim", "vector_size", type=int, default=D("--dim"), show_default=True, help="Vector dimensions.")
+@click.option("--window", type=int, default=D("--window"), show_default=True, help="Maximum context window.")
+@click.option("--min-count", type=int, default=D("--min-count"), show_default=True, help="Drop words rarer than this.")
+@click.option("--max-vocab-size", type=int, default=D("--max-vocab-size"), help="Prune while counting to bound memory.")
+@click.option("--max-final-vocab", type=int, default=D("--max-final-vocab"), help="Keep at most this many words.")
+@click.option("--sample", type=float, default=D("--sample"), show_default=True, help="Subsampling threshold (0: off).")
+@click.option("--epochs", type=int, default=D("--epochs"), show_default=True)
+@click.option("--alpha", type=float, default=D("--alpha"), help="Initial learning rate [0.025 skip-gram, 0.05 CBOW].")
+@click.option("--min-alpha", type=float, default=D("--min-alpha"), show_default=True)
+@click.option("--cbow-mean/--cbow-sum", default=D("--cbow-mean"), show_default=True, help="CBOW: average or sum the context.")
+@click.option("--ns-exponent", type=float, default=D("--ns-exponent"), show_default=True)
+@click.option("--workers", type=int, default=D("--workers"), help="Threads [all cores].")
+@click.option("--seed", type=int, default=D("--seed"), show_default=True)
 @click.option(
     "--standardize",
-    type=click.Choice(["lower_strip_punctuation", "lower", "text8", "none"]),
-    default="lower_strip_punctuation",
+    type=click.Choice(STANDARDIZE_MODES),
+    default=D("--standardize"),
     show_default=True,
 )
-@click.option("--max-sentence-length", type=int, default=10000, show_default=True, help="Longer lines are split into chunks.")
+@click.option("--max-sentence-length", type=int, default=D("--max-sentence-length"), show_default=True,
+              help="Longer lines are split into chunks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 @click.option("--checkpoint-every", default=None, metavar="N|DURATION",
               help="Checkpoint into the model folder every N words or DURATION (30s, 10m, 2h).")
@@ -119,33 +126,4 @@ def _resume(resume_dir, corpus, output, checkpoint_every, params):
     return model, output or resume_dir, checkpoint_every or model.checkpoint_every_
 
 
-@cli.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("demo-model"), show_default=True)
-@click.option("--epochs", type=int, default=5, show_default=True)
-@click.option("-q", "--quiet", is_flag=True)
-@click.option("--logdir", type=click.Path(path_type=Path), default=None,
-              help="TensorBoard logs [runs/ beside the model folder].")
-def demo(output, epochs, quiet, logdir):
-    """Train on a corpus made from the Python standard library's own documentation
-    (no download, no network) and show nearest neighbours."""
-    from ..data.demo import run_demo
-
-    callbacks = tensorboard_callbacks(logdir or output.parent / "runs", run_name=None)
-    run_demo(output, epochs=epochs, quiet=quiet, extra_callbacks=callbacks)
-    echo_tensorboard_hint(callbacks)
-
-
-@cli.command("download")
-@click.argument("name", required=False)
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None, help="Where to keep it [~/.cache/wordvec/corpora].")
-@click.option("-q", "--quiet", is_flag=True)
-def download_cmd(name, directory, quiet):
-    """Download a standard corpus (checked by SHA-256, cached) and print its path.
-    Without NAME, list the corpora."""
-    from ..data.download import DATASETS, download
-
-    if name is None:
-        for ds in DATASETS.values():
-            click.echo(f"{ds.name:12s} {ds.size / 1e6:7.1f} MB  {ds.description}")
-        return
-    click.echo(download(name, directory, progress=not quiet))
+COMMANDS = [train]

@@ -7,12 +7,17 @@ import click
 
 from ..train.callbacks import Callback
 from ..errors import ParameterError
-from .main import cli
+from .defaults import default
 
 # Python parameter name -> CLI flag, so errors name what the user typed.
 FLAGS = {"vocab_size": "--vocab-size", "sequence_length": "--sequence-length", "window_size": "--window",
          "num_ns": "--num-ns", "embedding_dim": "--dim", "max_tokens": "--vocab-size",
          "output_sequence_length": "--sequence-length"}
+
+
+def D(option: str):
+    """``tutorial``'s default for ``option``: ``run_tutorial``'s (see ``defaults.py``)."""
+    return default("tutorial", option)
 
 
 def _flag_names(message: str) -> str:
@@ -35,31 +40,31 @@ class EpochLines(Callback):
         )
 
 
-@cli.command()
+@click.command()
 @click.argument("corpus", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Folder for vectors.tsv, metadata.tsv, model/ and logs/.")
-@click.option("--vocab-size", type=int, default=4096, show_default=True, help="Vocabulary incl. padding and [UNK].")
-@click.option("--sequence-length", type=int, default=10, show_default=True, help="Tokens kept per line (padded).")
-@click.option("--window", "window_size", type=int, default=2, show_default=True, help="Skip-gram window.")
-@click.option("--num-ns", type=int, default=4, show_default=True, help="Negative samples per positive pair.")
-@click.option("--dim", "embedding_dim", type=int, default=128, show_default=True, help="Embedding dimensions.")
-@click.option("--epochs", type=int, default=20, show_default=True)
-@click.option("--batch-size", type=int, default=1024, show_default=True)
-@click.option("--loss", type=click.Choice(["softmax", "sigmoid"]), default="softmax", show_default=True,
+@click.option("--vocab-size", type=int, default=D("--vocab-size"), show_default=True, help="Vocabulary incl. padding and [UNK].")
+@click.option("--sequence-length", type=int, default=D("--sequence-length"), show_default=True, help="Tokens kept per line (padded).")
+@click.option("--window", "window_size", type=int, default=D("--window"), show_default=True, help="Skip-gram window.")
+@click.option("--num-ns", type=int, default=D("--num-ns"), show_default=True, help="Negative samples per positive pair.")
+@click.option("--dim", "embedding_dim", type=int, default=D("--dim"), show_default=True, help="Embedding dimensions.")
+@click.option("--epochs", type=int, default=D("--epochs"), show_default=True)
+@click.option("--batch-size", type=int, default=D("--batch-size"), show_default=True)
+@click.option("--loss", type=click.Choice(["softmax", "sigmoid"]), default=D("--loss"), show_default=True,
               help="Softmax cross-entropy over 1 + num-ns contexts (the tutorial's) or per-column sigmoid.")
-@click.option("--sampling-factor", type=float, default=1e-5, show_default=True,
+@click.option("--sampling-factor", type=float, default=D("--sampling-factor"), show_default=True,
               help="Subsampling of frequent words (make_sampling_table); 0 keeps every word.")
-@click.option("--learning-rate", type=float, default=1e-3, show_default=True, help="Adam's learning rate.")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--engine", type=click.Choice(["auto", "numba", "torch"]), default="auto", show_default=True,
+@click.option("--learning-rate", type=float, default=D("--learning-rate"), show_default=True, help="Adam's learning rate.")
+@click.option("--seed", type=int, default=D("--seed"), show_default=True)
+@click.option("--engine", type=click.Choice(["auto", "numba", "torch"]), default=D("--engine"), show_default=True,
               help="auto: PyTorch on a CUDA GPU, else the Numba CPU kernels; torch: PyTorch on --device.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--threads", type=int, default=None,
+@click.option("--device", default=D("--device"), show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--threads", type=int, default=D("--threads"),
               help="CPU threads: numba engine 1 or 2 (same results; default 2 where there are 2 CPUs), torch on the CPU any.")
 @click.option("--logdir", type=click.Path(path_type=Path), default=None, help="TensorBoard logs [OUTPUT/logs].")
 @click.option("--no-logs", is_flag=True, help="Write no TensorBoard logs.")
-@click.option("--keep-remainder", is_flag=True, help="Train on the last partial batch too (the tutorial drops it).")
+@click.option("--keep-remainder", is_flag=True, default=D("--keep-remainder"), help="Train on the last partial batch too (the tutorial drops it).")
 @click.option("-q", "--quiet", is_flag=True, help="No per-epoch lines or summary.")
 def tutorial(corpus, output, logdir, no_logs, keep_remainder, quiet, **params):
     """Run the TensorFlow word2vec tutorial's recipe on CORPUS (one text file): vectorise,
@@ -85,3 +90,6 @@ def tutorial(corpus, output, logdir, no_logs, keep_remainder, quiet, **params):
         )
         click.echo(f"wrote {run.files['vectors']}, {run.files['metadata']}, {run.files['model']}"
                    + (f", logs in {run.files['logs']}" if "logs" in run.files else ""))
+
+
+COMMANDS = [tutorial]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import ast
 import sysconfig
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import click
 
 from .cache import cache_dir
 
 DEMO_WORDS = ("file", "thread", "socket", "string", "error", "list", "integer", "directory")
+# Word2Vec's defaults but for min_count: the corpus is small (a few MB), so rarer words stay.
+DEMO_PARAMS = {"min_count": 3}
 _SKIP_PARTS = {"site-packages", "test", "tests", "idlelib", "turtledemo", "lib2to3", "__pycache__"}
 
 
@@ -61,23 +62,45 @@ def demo_corpus(path: Path | None = None) -> Path:
     return path
 
 
-def run_demo(output: Path, epochs: int = 5, quiet: bool = False, extra_callbacks=()) -> None:
+@dataclass
+class DemoRun:
+    """What ``run_demo`` did: the trained model, where it went, how long each step took
+    (seconds) and the demo words' nearest neighbours (word -> [(neighbour, similarity)])."""
+
+    model: object
+    corpus: Path
+    output: Path
+    timings: dict = field(default_factory=dict)
+    neighbours: dict = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+    @property
+    def final_loss(self) -> float:
+        return self.model.history_[-1]["loss"]
+
+
+def run_demo(output: Path, epochs: int | None = None, *, corpus: Path | None = None, progress: bool = False,
+             callbacks=(), topn: int = 6) -> DemoRun:
+    """Train a Word2Vec on the demo corpus (``DEMO_PARAMS``; ``epochs`` None: Word2Vec's
+    default), save it to ``output`` and find the neighbours of ``DEMO_WORDS``. Prints nothing
+    (``wordvec demo`` does); ``progress`` shows the training progress bar."""
     from ..models.word2vec import Word2Vec
 
+    timings = {}
     t0 = time.perf_counter()
-    corpus = demo_corpus()
-    if not quiet:
-        click.echo(f"corpus: {corpus} (Python's own documentation, generated locally)")
-    model = Word2Vec(vector_size=100, window=5, min_count=3, epochs=epochs, sample=1e-3, seed=1)
-    model.fit(corpus, progress=not quiet, callbacks=list(extra_callbacks))
+    corpus = corpus or demo_corpus()
+    timings["corpus"] = time.perf_counter() - t0
+    params = dict(DEMO_PARAMS) if epochs is None else dict(DEMO_PARAMS, epochs=epochs)
+    model = Word2Vec(**params)
+    t0 = time.perf_counter()
+    model.fit(corpus, progress=progress, callbacks=list(callbacks))
+    timings["train"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     model.save(output)
+    timings["save"] = time.perf_counter() - t0
     wv = model.wv
-    click.echo(
-        f"trained {len(wv):,} words on {model.encoded_.n_tokens:,} tokens x {epochs} epochs "
-        f"in {time.perf_counter() - t0:.1f}s; final loss {model.history_[-1]['loss']:.3f}"
-    )
-    for word in DEMO_WORDS:
-        if word in wv:
-            near = ", ".join(w for w, _ in wv.most_similar(word, topn=6))
-            click.echo(f"  {word:10s} -> {near}")
-    click.echo(f"model saved to {output}/  (try: wordvec similar {output} socket)")
+    neighbours = {word: wv.most_similar(word, topn=topn) for word in DEMO_WORDS if word in wv}
+    return DemoRun(model=model, corpus=Path(corpus), output=Path(output), timings=timings, neighbours=neighbours)

@@ -154,11 +154,12 @@ class Word2Vec(EmbeddingModel):
         return d
 
     # ------------------------------------------------------------------ queries
-    def predict_output_word(self, context_words, topn: int = 10, method: str | None = None):
-        """The likeliest centre words for ``context_words`` (see ``wordvec.vectors.prediction``)."""
+    def predict_output_word(self, context_words, topn: int = 10, method: str | None = None, standardize=False):
+        """The likeliest centre words for ``context_words`` (see ``wordvec.vectors.prediction``;
+        ``standardize=True``: standardise them as the training corpus was)."""
         from ..vectors.prediction import predict_output_word
 
-        return predict_output_word(self, context_words, topn, method=method)
+        return predict_output_word(self, context_words, topn, method=method, standardize=standardize)
 
     # ------------------------------------------------------------------ persistence
     def trained_arrays(self) -> dict:

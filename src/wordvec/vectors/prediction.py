@@ -4,6 +4,9 @@ The hidden layer is the mean (``cbow_mean``) or sum of the context words' input 
 in gensim's ``predict_output_word``. With negative sampling the scores are a softmax over
 ``syn1neg @ hidden``; with hierarchical softmax each word's probability is the product of
 the sigmoids along its Huffman path (these sum to 1 over the vocabulary).
+
+``standardize_context`` turns a context as a person types it (``"The wide, _ shimmered"``)
+into the words the model knows, standardised as its training corpus was.
 """
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ import warnings
 
 import numpy as np
 
-from ..errors import ParameterError, WordvecError
+from ..errors import WordvecError
+from ..params import check_choice, check_int
 from .keyed import top_k
 
 METHODS = ("ns", "hs")
+GAP = "_"  # marks the missing word in a typed context; never a context word
 
 
 def _log_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -44,30 +49,54 @@ def word_probabilities(model, hidden: np.ndarray, method: str) -> np.ndarray:
     return np.exp(logp)
 
 
-def predict_output_word(model, context_words, topn: int = 10, method: str | None = None):
+def standardize_context(context, mode: str = "none") -> list[str]:
+    """The words of ``context`` (a string, split on whitespace, or a list of words) as a
+    corpus read with ``standardize=mode`` gives them (``lower_strip_punctuation``: ``"The
+    wide, _"`` becomes ``["the", "wide"]``); the gap marker ``_`` is left out."""
+    from ..text.corpus import STANDARDIZE_MODES, Standardizer
+
+    check_choice("standardize", mode, STANDARDIZE_MODES)
+    if isinstance(context, str):
+        context = context.split()
+    std = Standardizer(mode)
+    return [t.decode() for w in context if w != GAP for t in std(w.encode()).split()]
+
+
+def model_standardize(model) -> str:
+    """The standardisation of ``model``'s training corpus (``none`` when it records none)."""
+    from ..text.corpus import STANDARDIZE_MODES
+
+    mode = getattr(model, "standardize", "none")
+    return mode if isinstance(mode, str) and mode in STANDARDIZE_MODES else "none"
+
+
+def predict_output_word(model, context_words, topn: int = 10, method: str | None = None, standardize=False):
     """The ``topn`` likeliest centre words for ``context_words``, as (word, probability).
 
     ``method`` is ``ns`` (negative sampling, gensim's choice) or ``hs``; by default the
     model's negative-sampling weights when it has them, else its hierarchical softmax.
+    ``standardize``: False takes the words as given; True standardises them as the model's
+    corpus was (see ``standardize_context``; ``_`` marks the gap); a mode name, that way.
     Unknown context words are left out with a warning; a KeyError names them when none is known.
     """
-    if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 1:
-        raise ParameterError(f"topn={topn!r} is invalid: must be an integer >= 1")
+    check_int("topn", topn, low=1)
     if getattr(model, "wv", None) is None:
         raise WordvecError("predict_output_word: the model has no vectors yet; train it first")
     has_ns = getattr(model, "syn1neg", None) is not None
     has_hs = getattr(model, "syn1", None) is not None and bool(getattr(model, "hs", False))
     if method is None:
         method = "ns" if has_ns else "hs"
-    if method not in METHODS:
-        raise ParameterError(f"method={method!r} is invalid: must be one of {', '.join(METHODS)} or None")
+    check_choice("method", method, METHODS, none_ok=True)
     if (method == "ns" and not has_ns) or (method == "hs" and not has_hs):
         raise WordvecError(
             "predict_output_word needs output weights (negative sampling or hierarchical softmax): "
             "these vectors have none; load a model saved by Word2Vec.save, not vectors only"
             if not (has_ns or has_hs) else f"predict_output_word: the model was not trained with method={method!r}"
         )
-    if isinstance(context_words, str):
+    if standardize is not False:
+        mode = model_standardize(model) if standardize is True else standardize
+        context_words = standardize_context(context_words, mode)
+    elif isinstance(context_words, str):
         context_words = context_words.split()
     context_words = list(context_words)
     wv = model.wv
