@@ -34,7 +34,7 @@ BAD = [
     ("seed", -1, ("--seed", "-1"), "must be an integer in [0, 2**64)"),
     ("max_vocab_size", 0, ("--max-vocab-size", "0"), "must be an integer >= 1 or None"),
     ("max_final_vocab", 0, ("--max-final-vocab", "0"), "must be an integer >= 1 or None"),
-    ("standardize", "upper", None, "must be one of lower_strip_punctuation, lower, text8, none"),
+    ("standardize", "upper", None, "must be one of lower_strip_punctuation, lower, strip_punctuation, text8, none"),
     ("max_sentence_length", 0, ("--max-sentence-length", "0"), "must be an integer >= 1"),
     ("batch_words", 0, None, "must be an integer >= 1"),
     ("report_seconds", 0, None, "must be a number > 0"),

@@ -13,8 +13,8 @@ import numpy as np
 from ..errors import ParameterError
 from ..kernels.tables import OutputTables, build_tables
 from ..kernels.word2vec import cbow_job, skipgram_job
-from ..params import check_choice, check_flag, check_int, check_number
-from ..text.corpus import STANDARDIZE_MODES
+from ..params import check, check_flag, check_int, check_number
+from ..text.standardize import MODES as STANDARDIZE_MODES, canonical_mode
 from ..train.runner import Job, TrainingInterrupted  # noqa: F401  (TrainingInterrupted: public here too)
 from ..vectors.keyed import WordVectors
 from ..vocab.vocabulary import Vocabulary
@@ -111,7 +111,11 @@ class Word2Vec(EmbeddingModel):
         check_int("seed", self.seed, 0, 2**64 - 1, allowed="an integer in [0, 2**64)")
         check_int("max_vocab_size", self.max_vocab_size, 1, none_ok=True)
         check_int("max_final_vocab", self.max_final_vocab, 1, none_ok=True)
-        check_choice("standardize", self.standardize, STANDARDIZE_MODES)
+        # Aliases (TensorFlow's "lower_and_strip_punctuation", None) are kept as their canonical
+        # name, so a saved config names the mode the reader used.
+        mode = canonical_mode(self.standardize)
+        check("standardize", self.standardize, mode is not None, "one of " + ", ".join(STANDARDIZE_MODES))
+        self.standardize = mode
         check_int("max_sentence_length", self.max_sentence_length, 1)
         check_int("batch_words", self.batch_words, 1)
         check_number("report_seconds", self.report_seconds, 0, low_open=True)

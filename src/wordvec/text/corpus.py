@@ -10,7 +10,6 @@ import bz2
 import codecs
 import gzip
 import os
-import string
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -18,29 +17,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..errors import CorpusError
+from .standardize import LOWER_STRIP_PUNCTUATION, MODES as STANDARDIZE_MODES, Standardizer  # noqa: F401 (public here too)
 
 BLOCK_BYTES = 1 << 20  # 1 MiB of text per block: keeps the token lists (and memory) small
 SENTENCE_END = b"\x00"  # marker token; NUL bytes in the input itself are treated as spaces
-
-STANDARDIZE_MODES = ("lower_strip_punctuation", "lower", "text8", "none")
-
-_PUNCT = string.punctuation.encode()
-_DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-
-
-def _byte_table(mode: str) -> tuple[bytes, bytes]:
-    """(translate table, bytes to delete) applied to a UTF-8 block after lowercasing."""
-    table = bytearray(range(256))
-    # Line breaks of any convention end a sentence; NUL and other controls are spaces.
-    for b in range(32):
-        table[b] = ord(" ")
-    table[ord("\n")] = ord("\n")
-    table[ord("\r")] = ord("\n")
-    table[127] = ord(" ")
-    delete = b""
-    if mode == "lower_strip_punctuation":
-        delete = _PUNCT
-    return bytes(table), delete
 
 
 @dataclass
@@ -60,50 +40,6 @@ class ReadStats:
                 UnicodeWarning,
                 stacklevel=3,
             )
-
-
-class Standardizer:
-    """Turns a block of raw bytes into standardized UTF-8 bytes with newlines kept.
-
-    Modes: ``lower_strip_punctuation`` (the TensorFlow tutorial's default: lowercase and
-    delete ASCII punctuation), ``lower``, ``text8`` (lowercase, digits spelled out, every
-    other character that is not a-z becomes a space) and ``none`` (tokens as they are).
-    """
-
-    def __init__(self, mode: str = "lower_strip_punctuation"):
-        if mode not in STANDARDIZE_MODES:
-            raise CorpusError(f"standardize: unknown mode {mode!r}; choose one of {', '.join(STANDARDIZE_MODES)}")
-        self.mode = mode
-        self._table, self._delete = _byte_table(mode)
-        if mode == "text8":
-            keep = set(range(ord("a"), ord("z") + 1)) | {ord("\n")}
-            t = bytearray(b" " * 256)
-            for b in keep:
-                t[b] = b
-            t[ord("\r")] = ord("\n")
-            self._table = bytes(t)
-
-    def __call__(self, raw: bytes, stats: ReadStats | None = None, name: str = "") -> bytes:
-        if not raw.isascii():
-            text = raw.decode("utf-8", "replace")
-            bad = text.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
-            if bad and stats is not None:
-                stats.invalid_utf8 += bad
-                if name and name not in stats.invalid_files:
-                    stats.invalid_files.append(name)
-            if self.mode != "none":
-                text = text.lower()
-            if self.mode == "text8":
-                # Non-ASCII letters are dropped (as in text8); digits handled below.
-                text = text.encode("ascii", "replace").decode("ascii")
-            raw = text.encode("utf-8")
-        elif self.mode != "none":
-            raw = raw.lower()
-        if self.mode == "text8":
-            for d, w in enumerate(_DIGIT_WORDS):
-                if str(d).encode() in raw:
-                    raw = raw.replace(str(d).encode(), b" " + w.encode() + b" ")
-        return raw.translate(self._table, self._delete)
 
 
 def find_files(path: str | os.PathLike) -> list[Path]:

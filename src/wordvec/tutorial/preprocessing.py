@@ -15,7 +15,6 @@ Arrays come back where TensorFlow gives tensors or lists (int64 ids).
 from __future__ import annotations
 
 import math
-import string
 from collections import Counter
 from itertools import chain
 from typing import Iterable
@@ -23,10 +22,12 @@ from typing import Iterable
 import numpy as np
 
 from ..errors import ParameterError
+from ..text.standardize import LOWER_STRIP_PUNCTUATION, canonical_mode, standardize_ascii
 
 PADDING = ""
-OOV = "[UNK]"
-_PUNCT = string.punctuation.encode()
+OOV_TOKEN = "[UNK]"  # the out-of-vocabulary token, id 1 (vocab.vocabulary.OOV_ID is the corpus's -1)
+# Vectorizer's standardize modes (the shared names of ``text.standardize``; text8 is the corpus reader's).
+VECTORIZER_MODES = ("lower_and_strip_punctuation", "lower", "strip_punctuation", None)
 # Joins many lines so they are standardised by one bytes call; a line holding it falls back.
 _JOIN = "\x00"
 
@@ -51,9 +52,7 @@ def _rng(seed) -> np.random.Generator:
 
 # --------------------------------------------------------------------------- text
 def _standardize_bytes(text: str) -> str:
-    # UTF-8 never uses ASCII bytes inside a multi-byte character, so deleting ASCII
-    # punctuation bytes and lowering A-Z bytes is safe and matches TensorFlow exactly.
-    return text.encode("utf-8", "surrogatepass").lower().translate(None, _PUNCT).decode("utf-8", "surrogatepass")
+    return standardize_ascii(text, LOWER_STRIP_PUNCTUATION)
 
 
 def standardize(text):
@@ -87,8 +86,9 @@ class Vectorizer:
     row per string: padded with 0 and truncated to ``output_sequence_length``, or padded
     to the longest row when that is None. A single string gives one 1-D row.
 
-    ``standardize``: ``"lower_and_strip_punctuation"`` (default), ``"lower"``,
-    ``"strip_punctuation"``, None, or a function from string to string.
+    ``standardize``: ``"lower_and_strip_punctuation"`` (default; ``"lower_strip_punctuation"``
+    is the same mode), ``"lower"``, ``"strip_punctuation"``, None (or ``"none"``), or a
+    function from string to string (see ``wordvec.text.standardize``).
     """
 
     def __init__(self, max_tokens: int | None = None, output_sequence_length: int | None = None,
@@ -97,31 +97,26 @@ class Vectorizer:
             max_tokens = _as_int(max_tokens, "max_tokens", 2)
         if output_sequence_length is not None:
             output_sequence_length = _as_int(output_sequence_length, "output_sequence_length", 1)
-        modes = ("lower_and_strip_punctuation", "lower", "strip_punctuation", None)
-        if not callable(standardize) and standardize not in modes:
+        mode = None if callable(standardize) else canonical_mode(standardize)
+        if not callable(standardize) and mode in (None, "text8"):
             raise ParameterError(
-                f"standardize={standardize!r} is invalid: use one of {', '.join(map(repr, modes))} or a function"
+                f"standardize={standardize!r} is invalid: use one of {', '.join(map(repr, VECTORIZER_MODES))} "
+                "or a function"
             )
         self.max_tokens = max_tokens
         self.output_sequence_length = output_sequence_length
         self.standardize = standardize
+        self._mode = mode  # the canonical name (None for a function)
         self._set([], 0)
 
     # -------------------------------------------------------------- internals
     def _standardize_one(self, text: str) -> str:
-        mode = self.standardize
-        if mode is None:
-            return text
-        if mode == "lower_and_strip_punctuation":
-            return _standardize_bytes(text)
-        if callable(mode):
-            out = mode(text)
+        if callable(self.standardize):
+            out = self.standardize(text)
             if not isinstance(out, str):
                 raise ParameterError(f"standardize: the function must return strings, returned {type(out).__name__}")
             return out
-        raw = text.encode("utf-8", "surrogatepass")
-        raw = raw.lower() if mode == "lower" else raw.translate(None, _PUNCT)
-        return raw.decode("utf-8", "surrogatepass")
+        return standardize_ascii(text, self._mode)
 
     def _tokens(self, texts) -> tuple[list[str], np.ndarray]:
         """All tokens of all texts, one ``_JOIN`` marker between texts, and the count of
@@ -164,7 +159,7 @@ class Vectorizer:
         if batch:
             counts.update(self._tokens(batch)[0])
         counts.pop(_JOIN, None)
-        oov_count = counts.pop(OOV, 0)
+        oov_count = counts.pop(OOV_TOKEN, 0)
         counts.pop(PADDING, None)
         # Keras: np.lexsort((tokens, counts))[::-1] - count descending, ties by the larger
         # string first (UTF-8 byte order is code point order, so str order is the same).
@@ -177,7 +172,7 @@ class Vectorizer:
         return self
 
     def _set(self, ranked, oov_count: int) -> None:
-        self._vocab = [PADDING, OOV] + [w for w, _ in ranked]
+        self._vocab = [PADDING, OOV_TOKEN] + [w for w, _ in ranked]
         self._counts = np.array([0, oov_count] + [c for _, c in ranked], dtype=np.int64)
         self._index = _Lookup((w, i) for i, w in enumerate(self._vocab) if i >= 2)
         self._index[_JOIN] = -1
@@ -185,9 +180,9 @@ class Vectorizer:
     def set_vocabulary(self, vocabulary: Iterable[str]) -> "Vectorizer":
         """Use a given vocabulary (without ``''`` and ``'[UNK]'``, which are added)."""
         words = [w for w in vocabulary]
-        if words[:2] == [PADDING, OOV]:
+        if words[:2] == [PADDING, OOV_TOKEN]:
             words = words[2:]
-        if len(set(words)) != len(words) or PADDING in words or OOV in words:
+        if len(set(words)) != len(words) or PADDING in words or OOV_TOKEN in words:
             raise ParameterError("vocabulary: words must be unique and exclude '' and '[UNK]'")
         if self.max_tokens is not None and len(words) + 2 > self.max_tokens:
             raise ParameterError(f"vocabulary: {len(words) + 2} tokens exceed max_tokens={self.max_tokens}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .vocabulary import MARKER
+from .vocabulary import MARKER, OOV_ID
 
 CHUNK_IDS = 1 << 20  # 4 MiB of ids per step: bounded transient memory
 
@@ -82,7 +82,7 @@ def encode_id_stream(
             if raw.size == 0:
                 break
             ids = remap[raw] if remap is not None else raw
-            ids = ids[ids != -1]
+            ids = ids[ids != OOV_ID]
             is_end = ids == MARKER
             is_tok = ~is_end
             # Sentence end offsets in the output: tokens written before each marker.

@@ -17,7 +17,7 @@ from ..text.corpus import SENTENCE_END, Corpus
 from ..errors import CorpusError
 
 MARKER = -2  # sentence end in an id stream
-OOV = -1
+OOV_ID = -1  # a token out of the vocabulary, in an id stream (the tutorial's token is OOV_TOKEN)
 
 
 @dataclass
@@ -133,17 +133,17 @@ def build_vocabulary(
     )
     if raw_ids is None or counter.pruned:
         return vocab, None
-    remap = np.full(n, OOV, np.int32)
+    remap = np.full(n, OOV_ID, np.int32)
     remap[order] = np.arange(order.size, dtype=np.int32)
     remap[0] = MARKER
     return vocab, remap
 
 
 def encode_tokens(vocab: Vocabulary, corpus: Corpus, out: BinaryIO) -> None:
-    """Second pass (only after pruning): write final ids, -2 at sentence ends, -1 for OOV."""
+    """Second pass (only after pruning): write final ids, -2 at sentence ends, -1 (OOV_ID) out of the vocabulary."""
     lookup = {w.encode("utf-8"): i for w, i in vocab.index.items()}
     lookup[SENTENCE_END] = MARKER
     for tokens in corpus.token_blocks():
-        # map(dict.get, tokens, repeat(OOV)) stays in C: no Python frame per token
-        ids = np.fromiter(map(lookup.get, tokens, repeat(OOV)), dtype=np.int32, count=len(tokens))
+        # map(dict.get, tokens, repeat(OOV_ID)) stays in C: no Python frame per token
+        ids = np.fromiter(map(lookup.get, tokens, repeat(OOV_ID)), dtype=np.int32, count=len(tokens))
         out.write(ids.tobytes())
