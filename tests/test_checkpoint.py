@@ -173,16 +173,34 @@ def test_checkpoint_callback_parameters(tmp_path, kwargs, message):
 
 # ----------------------------------------------------------------------------- the CLI
 # ``wordvec train`` in a real process; each job sleeps a little (WORDVEC_TEST_JOB_SLEEP)
-# so the signals land mid-training whatever the machine's speed.
+# so the signals land mid-training whatever the machine's speed. With WORDVEC_TEST_GATE
+# set, jobs that start once a checkpoint exists wait for GATE/release instead, and the
+# main thread touches GATE/joining when it starts waiting for the workers after an
+# interrupt: the second-interrupt test then needs no timing margin at all.
 SLOW_WORDVEC = textwrap.dedent(
     """
     import os, sys, time
+    from pathlib import Path
     import wordvec.models.word2vec as training
+    from wordvec.train import runner
     real, pause = training.skipgram_job, float(os.environ["WORDVEC_TEST_JOB_SLEEP"])
+    gate = os.environ.get("WORDVEC_TEST_GATE")
+    out = Path(sys.argv[sys.argv.index("-o") + 1]) if "-o" in sys.argv else None
     def slow(*args):
-        time.sleep(pause)
+        if gate and out is not None and (out / "config.json").exists():
+            deadline = time.monotonic() + 120
+            while not Path(gate, "release").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        else:
+            time.sleep(pause)
         return real(*args)
     training.skipgram_job = slow
+    if gate:
+        real_join = runner.EpochRun._join
+        def join(self, threads):
+            Path(gate, "joining").touch()
+            return real_join(self, threads)
+        runner.EpochRun._join = join
     from wordvec.cli import main
     main(sys.argv[1:])
     """
@@ -197,8 +215,10 @@ def big_corpus(tmp_path_factory):
     return _write_corpus(tmp_path_factory.mktemp("cli") / "corpus.txt", sentences=9000, seed=1)
 
 
-def _start(args, sleep):
+def _start(args, sleep, gate=None):
     env = dict(os.environ, WORDVEC_TEST_JOB_SLEEP=str(sleep))
+    if gate is not None:
+        env["WORDVEC_TEST_GATE"] = str(gate)
     return subprocess.Popen([sys.executable, "-c", SLOW_WORDVEC, *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -237,11 +257,12 @@ def test_cli_interrupt_writes_checkpoint_and_resume_matches_uninterrupted(big_co
 
 
 def test_cli_second_interrupt_exits_at_once_keeping_last_checkpoint(big_corpus, tmp_path):
-    out = tmp_path / "model"
-    proc = _start(["train", str(big_corpus), "-o", str(out), *CLI_ARGS, "--checkpoint-every", "20000"], 1.0)
-    _wait_for(out / "config.json", proc)
+    out, gate = tmp_path / "model", tmp_path / "gate"
+    gate.mkdir()
+    proc = _start(["train", str(big_corpus), "-o", str(out), *CLI_ARGS, "--checkpoint-every", "20000"], 0.1, gate)
+    _wait_for(out / "config.json", proc)  # the job now running waits for gate/release
     proc.send_signal(signal.SIGINT)
-    time.sleep(0.3)  # the first is being handled: the worker is still in its (slow) job
+    _wait_for(gate / "joining", proc)  # the first is handled: waiting for the held worker
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in stderr.decode()

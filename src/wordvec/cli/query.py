@@ -39,9 +39,17 @@ def _print_pairs(pairs) -> None:
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("word")
 @click.option("-n", "--topn", type=int, default=default("similar", "--topn"), show_default=True)
-def similar(model, word, topn):
-    """Print the words nearest to WORD (cosine similarity)."""
+@click.option("--docs", is_flag=True, help="A doc2vec model: WORD is a document tag; print the nearest tags.")
+def similar(model, word, topn, docs):
+    """Print the words nearest to WORD (cosine similarity); with --docs, the document tags
+    nearest to the tag WORD."""
     _check_topn(topn)
+    if docs:
+        from .doc2vec import load_doc2vec, tag_of
+
+        dv = load_doc2vec(model).dv
+        _print_pairs(dv.most_similar(tag_of(dv, word), topn=topn))
+        return
     _print_pairs(load_vectors(model).most_similar(word, topn=topn))
 
 

@@ -32,6 +32,11 @@ def cli_names(message: str) -> str:
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
               help="Model folder to write (and checkpoint into).")
+@click.option("--model", "model_name", type=click.Choice(["word2vec", "doc2vec"]), default="word2vec", show_default=True,
+              help="word2vec, or doc2vec (one document a line: TAGS<TAB>TEXT; no tab: the line number is the tag).")
+@click.option("--dbow", is_flag=True, help="doc2vec: PV-DBOW instead of PV-DM.")
+@click.option("--dbow-words", is_flag=True, help="doc2vec PV-DBOW: train skip-gram word vectors too.")
+@click.option("--dm-concat", is_flag=True, help="doc2vec PV-DM: concatenate the window instead of averaging.")
 @click.option("--sg/--cbow", default=D("--sg"), show_default=True, help="Skip-gram or CBOW.")
 @click.option("--hs", is_flag=True, default=D("--hs"), help="Use hierarchical softmax (with --negative 0 alone, else both).")
 @click.option("--negative", type=int, default=D("--negative"), show_default=True, help="Negative samples per positive (0: none).")
@@ -62,7 +67,8 @@ def cli_names(message: str) -> str:
 @click.option("--resume", "resume_dir", type=click.Path(path_type=Path), default=None, metavar="MODEL_DIR",
               help="Continue the training checkpointed in MODEL_DIR (corpus and parameters are remembered).")
 @tensorboard_options
-def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir, **params):
+def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir, model_name,
+          dbow, dbow_words, dm_concat, **params):
     """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line).
 
     Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
@@ -83,7 +89,7 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
         if output is None:
             raise ParameterError("-o/--output is missing: give the model folder to write")
         try:
-            model = Word2Vec(**params)
+            model = Word2Vec(**params) if model_name == "word2vec" else _doc2vec(params, dbow, dbow_words, dm_concat)
         except ParameterError as e:
             raise ParameterError(cli_names(str(e))) from None
         check_replaceable(output)  # before hours of training, not after
@@ -97,11 +103,30 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
     model.save(output)
     if not quiet:
         last = model.history_[-1]
+        docs = f"{len(model.dv):,} document tags and " if getattr(model, "dv", None) is not None else ""
         click.echo(
-            f"trained {len(model.wv):,} words x {model.vector_size} dims on {model.encoded_.n_tokens:,} tokens "
+            f"trained {docs}{len(model.wv):,} words x {model.vector_size} dims on {model.encoded_.n_tokens:,} tokens "
             f"x {model.epochs} epochs; final loss {last['loss']:.4f}; saved to {output}"
         )
         echo_tensorboard_hint(callbacks)
+
+
+def _doc2vec(params: dict, dbow: bool, dbow_words: bool, dm_concat: bool):
+    """A Doc2Vec from the options given on the command line (the others keep Doc2Vec's own
+    defaults: 10 epochs, alpha 0.025); word2vec-only options are refused."""
+    from click.core import ParameterSource
+
+    from ..models.doc2vec import Doc2Vec
+
+    ctx = click.get_current_context()
+    given = {k: v for k, v in params.items() if ctx.get_parameter_source(k) == ParameterSource.COMMANDLINE}
+    for name in given:
+        if name not in Doc2Vec.PARAMS:
+            flag = cli_names(name + "=").rstrip("=")
+            raise ParameterError(f"{flag} is a word2vec option; doc2vec takes --dbow, --dbow-words, --dm-concat")
+    if (dbow_words and not dbow) or (dm_concat and dbow):
+        raise ParameterError("--dbow-words goes with --dbow, --dm-concat without it")
+    return Doc2Vec(**given, dm=not dbow, dbow_words=dbow_words, dm_concat=dm_concat)
 
 
 def _resume(resume_dir, corpus, output, checkpoint_every, params):
