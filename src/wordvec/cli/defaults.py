@@ -52,7 +52,7 @@ OPTIONS: dict[str, tuple[Target, dict[str, str]]] = {
         "--min-count": "min_count", "--max-vocab-size": "max_vocab_size", "--max-final-vocab": "max_final_vocab",
         "--sample": "sample", "--epochs": "epochs", "--alpha": "alpha", "--min-alpha": "min_alpha",
         "--cbow-mean": "cbow_mean", "--ns-exponent": "ns_exponent", "--workers": "workers", "--seed": "seed",
-        "--standardize": "standardize", "--max-sentence-length": "max_sentence_length",
+        "--standardize": "standardize", "--tokenizer": "tokenizer", "--max-sentence-length": "max_sentence_length",
     }),
     "demo": (WORD2VEC, {"--epochs": "epochs"}),
     "tutorial": (RUN_TUTORIAL, {

@@ -59,6 +59,8 @@ def cli_names(message: str) -> str:
     default=D("--standardize"),
     show_default=True,
 )
+@click.option("--tokenizer", default=D("--tokenizer"), metavar="SPEC",
+              help="How text becomes tokens: whitespace [default], or kmer:K (overlapping k-mers of each sequence).")
 @click.option("--max-sentence-length", type=int, default=D("--max-sentence-length"), show_default=True,
               help="Longer lines are split into chunks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")

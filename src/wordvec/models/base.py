@@ -24,7 +24,10 @@ import numpy as np
 
 from .. import __version__
 from ..errors import ModelFormatError, ParameterError, WordvecError
+from ..params import check, check_int, check_number
 from ..text.corpus import Corpus
+from ..text.standardize import MODES as STANDARDIZE_MODES, canonical_mode
+from ..text.tokenizers import make_tokenizer
 from ..train import runner
 from ..train.schedule import Schedule
 from ..vocab.encoding import encode_id_stream
@@ -35,7 +38,14 @@ class EmbeddingModel:
     MODEL_NAME = ""
     PARAMS: tuple[str, ...] = ()
 
-    # Set by subclasses' __init__ through _init_state().
+    def _set_params(self, values: dict) -> None:
+        """``__init__``'s arguments become attributes of the same names (scikit-learn's
+        rule: no conversion here), then everything is checked."""
+        for name in self.PARAMS + ("report_seconds",):
+            setattr(self, name, values[name])
+        self._init_state()
+
+    # Set by subclasses' __init__ through _set_params().
     def _init_state(self) -> None:
         self.validate()
         self.history_: list[dict] = []
@@ -74,9 +84,36 @@ class EmbeddingModel:
     def validate(self) -> None:  # pragma: no cover - every model defines its own
         raise NotImplementedError
 
+    def validate_shared(self) -> None:
+        """The checks of the parameters every model on the engine has (window, sampling,
+        schedule, vocabulary, reading); a model's ``validate`` checks its own, then calls this."""
+        check_int("vector_size", self.vector_size, 1, 100_000)
+        check_int("window", self.window, 1, 1000)
+        check_int("min_count", self.min_count, 1)
+        check_int("negative", self.negative, 0, 1000)
+        if not self.hs and self.negative == 0:
+            raise ParameterError("negative=0 and hs=False leave nothing to train: use negative sampling (negative >= 1), hierarchical softmax (hs=True), or both")
+        check_number("ns_exponent", self.ns_exponent, -10, 10)
+        check_number("min_alpha", self.min_alpha, 0, self.effective_alpha, allowed=f"a number in [0, alpha={self.effective_alpha}]")
+        check_number("sample", self.sample, 0, 1, allowed="a number in [0, 1] (0 disables subsampling)")
+        check_int("epochs", self.epochs, 1, 100_000, allowed="an integer >= 1")
+        check_int("workers", self.workers, 1, 1024, none_ok=True, allowed="an integer in [1, 1024]")
+        check_int("seed", self.seed, 0, 2**64 - 1, allowed="an integer in [0, 2**64)")
+        check_int("max_vocab_size", self.max_vocab_size, 1, none_ok=True)
+        check_int("max_final_vocab", self.max_final_vocab, 1, none_ok=True)
+        # Aliases (TensorFlow's "lower_and_strip_punctuation", None) are kept as their canonical
+        # name, so a saved config names the mode the reader used.
+        mode = canonical_mode(self.standardize)
+        check("standardize", self.standardize, mode is not None, "one of " + ", ".join(STANDARDIZE_MODES))
+        self.standardize = mode
+        make_tokenizer(self.tokenizer)  # raises naming the parameter
+        check_int("max_sentence_length", self.max_sentence_length, 1)
+        check_int("batch_words", self.batch_words, 1)
+        check_number("report_seconds", self.report_seconds, 0, low_open=True)
+
     # ------------------------------------------------------------------ vocabulary
     def _make_corpus(self, corpus) -> Corpus:
-        return corpus if isinstance(corpus, Corpus) else Corpus(corpus, standardize=self.standardize)
+        return corpus if isinstance(corpus, Corpus) else Corpus(corpus, self.standardize, self.tokenizer)
 
     def build_vocab(self, corpus):
         """Count the corpus, choose the vocabulary, encode the corpus to a scratch file
@@ -167,12 +204,19 @@ class EmbeddingModel:
             "wordvec_version": __version__,
             "model": self.MODEL_NAME,
             "vector_size": self.vector_size,
-            "params": self.get_params(),
+            "params": self.saved_params(),
             "epochs_done": getattr(self, "epochs_done_", 0),
             "history": self.history_,
             "corpus": self.corpus_.describe() if getattr(self, "corpus_", None) is not None else None,
             "raw_words": getattr(getattr(self, "vocab_", None), "raw_words", None),
         }
+
+    def saved_params(self) -> dict:
+        """The parameters as config.json holds them: a tokenizer object by its spec string."""
+        params = self.get_params()
+        if params.get("tokenizer") is not None:
+            params["tokenizer"] = make_tokenizer(params["tokenizer"]).spec
+        return params
 
     def save(self, path) -> None:
         """Write the model folder atomically (see ``wordvec.formats.native``)."""

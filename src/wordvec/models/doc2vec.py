@@ -26,8 +26,7 @@ import numpy as np
 from ..errors import CorpusError, ModelFormatError, ParameterError, WordvecError
 from ..kernels.doc2vec import doc2vec_job, infer_documents
 from ..kernels.tables import OutputTables, build_tables
-from ..params import check_choice, check_flag, check_int, check_number, invalid
-from ..text.corpus import STANDARDIZE_MODES
+from ..params import check_flag, check_int, check_number, invalid
 from ..text.documents import DocumentCorpus
 from ..train.runner import Job
 from ..vectors.keyed import KeyedVectors, WordVectors
@@ -37,7 +36,7 @@ from .base import EmbeddingModel
 PARAMS = (
     "vector_size", "dm", "dm_mean", "dm_concat", "dbow_words", "window", "min_count", "hs", "negative",
     "ns_exponent", "alpha", "min_alpha", "sample", "epochs", "workers", "seed", "max_vocab_size",
-    "max_final_vocab", "standardize", "max_sentence_length", "batch_words",
+    "max_final_vocab", "standardize", "tokenizer", "max_sentence_length", "batch_words",
 )
 _MODE_DBOW, _MODE_DM, _MODE_CONCAT = 0, 1, 2
 
@@ -76,33 +75,12 @@ class Doc2Vec(EmbeddingModel):
         max_vocab_size: int | None = None,
         max_final_vocab: int | None = None,
         standardize: str = "lower_strip_punctuation",
+        tokenizer=None,
         max_sentence_length: int = 10000,
         batch_words: int = 10000,
         report_seconds: float = 1.0,
     ):
-        self.vector_size = vector_size
-        self.dm = dm
-        self.dm_mean = dm_mean
-        self.dm_concat = dm_concat
-        self.dbow_words = dbow_words
-        self.window = window
-        self.min_count = min_count
-        self.hs = hs
-        self.negative = negative
-        self.ns_exponent = ns_exponent
-        self.alpha = alpha
-        self.min_alpha = min_alpha
-        self.sample = sample
-        self.epochs = epochs
-        self.workers = workers
-        self.seed = seed
-        self.max_vocab_size = max_vocab_size
-        self.max_final_vocab = max_final_vocab
-        self.standardize = standardize
-        self.max_sentence_length = max_sentence_length
-        self.batch_words = batch_words
-        self.report_seconds = report_seconds
-        self._init_state()
+        self._set_params(locals())
         self.wv: WordVectors | None = None
         self.dv: KeyedVectors | None = None
         self.syn1neg = self.syn1 = self.null_ = None
@@ -126,31 +104,14 @@ class Doc2Vec(EmbeddingModel):
         """Raise ParameterError naming the first parameter outside its allowed range."""
         for flag in ("dm", "dm_mean", "dm_concat", "dbow_words", "hs"):
             check_flag(flag, getattr(self, flag))
-        check_int("vector_size", self.vector_size, 1, 100_000)
-        check_int("window", self.window, 1, 1000)
-        check_int("min_count", self.min_count, 1)
-        check_int("negative", self.negative, 0, 1000)
-        if not self.hs and self.negative == 0:
-            raise ParameterError("negative=0 and hs=False leave nothing to train: use negative sampling (negative >= 1), hierarchical softmax (hs=True), or both")
         if self.dm_concat and self.vector_size * (1 + 2 * self.window) > 1_000_000:
             raise invalid("window", self.window, "small enough that (1 + 2 * window) * vector_size <= 1,000,000 with dm_concat")
-        check_number("ns_exponent", self.ns_exponent, -10, 10)
         check_number("alpha", self.alpha, 0, 10, low_open=True, allowed="a number in (0, 10]")
-        check_number("min_alpha", self.min_alpha, 0, self.effective_alpha, allowed=f"a number in [0, alpha={self.effective_alpha}]")
-        check_number("sample", self.sample, 0, 1, allowed="a number in [0, 1] (0 disables subsampling)")
-        check_int("epochs", self.epochs, 1, 100_000, allowed="an integer >= 1")
-        check_int("workers", self.workers, 1, 1024, none_ok=True, allowed="an integer in [1, 1024]")
-        check_int("seed", self.seed, 0, 2**64 - 1, allowed="an integer in [0, 2**64)")
-        check_int("max_vocab_size", self.max_vocab_size, 1, none_ok=True)
-        check_int("max_final_vocab", self.max_final_vocab, 1, none_ok=True)
-        check_choice("standardize", self.standardize, STANDARDIZE_MODES)
-        check_int("max_sentence_length", self.max_sentence_length, 1)
-        check_int("batch_words", self.batch_words, 1)
-        check_number("report_seconds", self.report_seconds, 0, low_open=True)
+        self.validate_shared()
 
     # ------------------------------------------------------------------ corpus and vocabulary
     def _make_corpus(self, corpus) -> DocumentCorpus:
-        return corpus if isinstance(corpus, DocumentCorpus) else DocumentCorpus(corpus, standardize=self.standardize)
+        return corpus if isinstance(corpus, DocumentCorpus) else DocumentCorpus(corpus, self.standardize, self.tokenizer)
 
     def _corpus_encoded(self) -> None:
         """Which document each encoded sentence is, and each document's tag rows."""
@@ -279,7 +240,7 @@ class Doc2Vec(EmbeddingModel):
     def _encode_for_inference(self, documents, seed: int):
         """Vocabulary rows of each document (standardised as the training corpus was; words
         not in the vocabulary dropped), their bounds, and each document's seed."""
-        standardizer = DocumentCorpus([], standardize=self.standardize).standardizer
+        reader = DocumentCorpus([], self.standardize, self.tokenizer)
         index = self.wv.key_to_index
         ids, bounds, seeds = [], [0], []
         for i, doc in enumerate(documents):
@@ -291,7 +252,8 @@ class Doc2Vec(EmbeddingModel):
                 raise ParameterError(f"documents: document {i} must be a list of str tokens or one str, "
                                      f"found {type(doc).__name__}")
             raw = text.encode("utf-8", "replace").replace(b"\n", b" ").replace(b"\x00", b" ")
-            words = standardizer(raw + b"\n").decode("utf-8", "replace").split()
+            words = reader._tokens([raw], "<inference>")[:-1]  # as the training corpus was read
+            words = [w.decode("utf-8", "replace") for w in words]
             rows = np.fromiter((index[w] for w in words if w in index), np.int32)
             ids.append(rows)
             bounds.append(bounds[-1] + rows.size)

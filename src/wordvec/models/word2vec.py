@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParameterError
 from ..kernels.tables import OutputTables, build_tables
 from ..kernels.word2vec import cbow_job, skipgram_job
-from ..params import check, check_flag, check_int, check_number
-from ..text.standardize import MODES as STANDARDIZE_MODES, canonical_mode
+from ..params import check_flag, check_number
 from ..train.runner import Job, TrainingInterrupted  # noqa: F401  (TrainingInterrupted: public here too)
 from ..vectors.keyed import WordVectors
 from ..vocab.vocabulary import Vocabulary
@@ -23,7 +21,7 @@ from .base import EmbeddingModel
 PARAMS = (
     "vector_size", "window", "min_count", "sg", "hs", "negative", "ns_exponent", "cbow_mean",
     "alpha", "min_alpha", "sample", "epochs", "workers", "seed", "max_vocab_size",
-    "max_final_vocab", "standardize", "max_sentence_length", "batch_words",
+    "max_final_vocab", "standardize", "tokenizer", "max_sentence_length", "batch_words",
 )
 
 
@@ -59,31 +57,12 @@ class Word2Vec(EmbeddingModel):
         max_vocab_size: int | None = None,
         max_final_vocab: int | None = None,
         standardize: str = "lower_strip_punctuation",
+        tokenizer=None,
         max_sentence_length: int = 10000,
         batch_words: int = 10000,
         report_seconds: float = 1.0,
     ):
-        self.vector_size = vector_size
-        self.window = window
-        self.min_count = min_count
-        self.sg = sg
-        self.hs = hs
-        self.negative = negative
-        self.ns_exponent = ns_exponent
-        self.cbow_mean = cbow_mean
-        self.alpha = alpha
-        self.min_alpha = min_alpha
-        self.sample = sample
-        self.epochs = epochs
-        self.workers = workers
-        self.seed = seed
-        self.max_vocab_size = max_vocab_size
-        self.max_final_vocab = max_final_vocab
-        self.standardize = standardize
-        self.max_sentence_length = max_sentence_length
-        self.batch_words = batch_words
-        self.report_seconds = report_seconds
-        self._init_state()
+        self._set_params(locals())
         self.wv: WordVectors | None = None
         self.syn1neg = self.syn1 = None
 
@@ -96,29 +75,8 @@ class Word2Vec(EmbeddingModel):
         """Raise ParameterError naming the first parameter outside its allowed range."""
         for flag in ("sg", "hs", "cbow_mean"):
             check_flag(flag, getattr(self, flag))
-        check_int("vector_size", self.vector_size, 1, 100_000)
-        check_int("window", self.window, 1, 1000)
-        check_int("min_count", self.min_count, 1)
-        check_int("negative", self.negative, 0, 1000)
-        if not self.hs and self.negative == 0:
-            raise ParameterError("negative=0 and hs=False leave nothing to train: use negative sampling (negative >= 1), hierarchical softmax (hs=True), or both")
-        check_number("ns_exponent", self.ns_exponent, -10, 10)
         check_number("alpha", self.alpha, 0, 10, low_open=True, none_ok=True, allowed="a number in (0, 10]")
-        check_number("min_alpha", self.min_alpha, 0, self.effective_alpha, allowed=f"a number in [0, alpha={self.effective_alpha}]")
-        check_number("sample", self.sample, 0, 1, allowed="a number in [0, 1] (0 disables subsampling)")
-        check_int("epochs", self.epochs, 1, 100_000, allowed="an integer >= 1")
-        check_int("workers", self.workers, 1, 1024, none_ok=True, allowed="an integer in [1, 1024]")
-        check_int("seed", self.seed, 0, 2**64 - 1, allowed="an integer in [0, 2**64)")
-        check_int("max_vocab_size", self.max_vocab_size, 1, none_ok=True)
-        check_int("max_final_vocab", self.max_final_vocab, 1, none_ok=True)
-        # Aliases (TensorFlow's "lower_and_strip_punctuation", None) are kept as their canonical
-        # name, so a saved config names the mode the reader used.
-        mode = canonical_mode(self.standardize)
-        check("standardize", self.standardize, mode is not None, "one of " + ", ".join(STANDARDIZE_MODES))
-        self.standardize = mode
-        check_int("max_sentence_length", self.max_sentence_length, 1)
-        check_int("batch_words", self.batch_words, 1)
-        check_number("report_seconds", self.report_seconds, 0, low_open=True)
+        self.validate_shared()
 
     # ------------------------------------------------------------------ vocabulary
     def _set_vocab(self, vocab: Vocabulary) -> None:

@@ -14,13 +14,15 @@ import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from ..errors import CorpusError
 from .standardize import LOWER_STRIP_PUNCTUATION, MODES as STANDARDIZE_MODES, Standardizer  # noqa: F401 (public here too)
+from .tokenizers import SENTENCE_END, WhitespaceTokenizer, make_tokenizer
 
 BLOCK_BYTES = 1 << 20  # 1 MiB of text per block: keeps the token lists (and memory) small
-SENTENCE_END = b"\x00"  # marker token; NUL bytes in the input itself are treated as spaces
+# SENTENCE_END (from tokenizers.py) is the marker token; NUL bytes in the input itself are
+# treated as spaces.
 
 
 @dataclass
@@ -151,12 +153,15 @@ class Corpus:
 
     ``source`` is a path (file or folder; .gz/.bz2 decompressed) or an iterable of sentences
     (each a list of str tokens, or a str to split on whitespace). Iterating yields lists of
-    bytes tokens with ``SENTENCE_END`` after every sentence, block by block.
+    bytes tokens with ``SENTENCE_END`` after every sentence, block by block. ``tokenizer``
+    (a spec such as ``"kmer:3"`` or a ``Tokenizer``; default whitespace) cuts the
+    standardised text into tokens (``wordvec.text.tokenizers``).
     """
 
-    def __init__(self, source, standardize: str = "lower_strip_punctuation"):
+    def __init__(self, source, standardize: str = "lower_strip_punctuation", tokenizer=None):
         self.source = source
         self.standardizer = Standardizer(standardize)
+        self.tokenizer = make_tokenizer(tokenizer)
         self.stats = ReadStats()
         if isinstance(source, (str, os.PathLike)):
             self.files = find_files(source)
@@ -172,9 +177,10 @@ class Corpus:
         return str(self.source) if self.files is not None else "<iterable>"
 
     def describe(self) -> dict:
+        extra = {} if isinstance(self.tokenizer, WhitespaceTokenizer) else {"tokenizer": self.tokenizer.spec}
         if self.files is None:
-            return {"source": "<iterable>"}
-        return {"source": str(Path(self.source).resolve()), "files": len(self.files)}
+            return {"source": "<iterable>", **extra}
+        return {"source": str(Path(self.source).resolve()), "files": len(self.files), **extra}
 
     def token_blocks(self) -> Iterator[list[bytes]]:
         self.stats = ReadStats()
@@ -183,28 +189,45 @@ class Corpus:
         else:
             std = self.standardizer
             for path in self.files:
-                for raw in iter_blocks(path, self.stats):
-                    text = std(raw, self.stats, str(path))
-                    yield text.replace(b"\n", b" \x00 ").split()
+                yield from self.tokenizer.stream(std(raw, self.stats, str(path)) for raw in iter_blocks(path, self.stats))
         self.stats.warn()
 
     def _iterable_blocks(self) -> Iterator[list[bytes]]:
+        if not isinstance(self.tokenizer, WhitespaceTokenizer):
+            yield from self.tokenizer.stream(self._iterable_texts())
+            return
         std = self.standardizer
         buf: list[bytes] = []
         for sentence in self.source:
-            if isinstance(sentence, (list, tuple)):
-                sentence = " ".join(sentence)
-            elif isinstance(sentence, bytes):
-                sentence = sentence.decode("utf-8", "replace")
-            elif not isinstance(sentence, str):
-                raise CorpusError(
-                    f"corpus: sentences must be lists of str or str, got {type(sentence).__name__}"
-                )
-            raw = sentence.encode("utf-8", "replace").replace(b"\n", b" ").replace(b"\r", b" ")
-            buf.extend(std(raw, self.stats, "<iterable>").split())
+            buf.extend(std(_sentence_bytes(sentence), self.stats, "<iterable>").split())
             buf.append(SENTENCE_END)
             if len(buf) >= 1 << 16:
                 yield buf
                 buf = []
         if buf:
             yield buf
+
+    def _iterable_texts(self) -> Iterator[bytes]:
+        """Standardised text of the sentences, a line each, in blocks (for a tokenizer)."""
+        buf: list[bytes] = []
+        size = 0
+        for sentence in self.source:
+            line = _sentence_bytes(sentence)
+            buf.append(line)
+            size += len(line)
+            if size >= BLOCK_BYTES:
+                yield self.standardizer(b"\n".join(buf) + b"\n", self.stats, "<iterable>")
+                buf, size = [], 0
+        if buf:
+            yield self.standardizer(b"\n".join(buf) + b"\n", self.stats, "<iterable>")
+
+
+def _sentence_bytes(sentence) -> bytes:
+    """One sentence of an iterable corpus as UTF-8 bytes on one line."""
+    if isinstance(sentence, (list, tuple)):
+        sentence = " ".join(sentence)
+    elif isinstance(sentence, bytes):
+        sentence = sentence.decode("utf-8", "replace")
+    elif not isinstance(sentence, str):
+        raise CorpusError(f"corpus: sentences must be lists of str or str, got {type(sentence).__name__}")
+    return sentence.encode("utf-8", "replace").replace(b"\n", b" ").replace(b"\r", b" ")

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import CorpusError
 from .corpus import SENTENCE_END, ReadStats, Standardizer, find_files, open_binary
+from .tokenizers import WhitespaceTokenizer, make_tokenizer
 
 _LINES_PER_BLOCK = 4096  # documents standardised together: one bytes call for many lines
 _MAX_TAGS = 10_000
@@ -73,9 +74,10 @@ def _check_tag(tag, where: str):
 class DocumentCorpus:
     """A re-iterable source of tagged documents (see the module docstring)."""
 
-    def __init__(self, source, standardize: str = "lower_strip_punctuation"):
+    def __init__(self, source, standardize: str = "lower_strip_punctuation", tokenizer=None):
         self.source = source
         self.standardizer = Standardizer(standardize)
+        self.tokenizer = make_tokenizer(tokenizer)
         self.stats = ReadStats()
         self.tags = DocumentTags()
         if isinstance(source, (str, os.PathLike)):
@@ -90,9 +92,10 @@ class DocumentCorpus:
         return str(self.source) if self.files is not None else "<iterable>"
 
     def describe(self) -> dict:
+        extra = {} if isinstance(self.tokenizer, WhitespaceTokenizer) else {"tokenizer": self.tokenizer.spec}
         if self.files is None:
-            return {"source": "<iterable>", "documents": True}
-        return {"source": str(Path(self.source).resolve()), "files": len(self.files), "documents": True}
+            return {"source": "<iterable>", "documents": True, **extra}
+        return {"source": str(Path(self.source).resolve()), "files": len(self.files), "documents": True, **extra}
 
     # ------------------------------------------------------------------ reading
     def token_blocks(self) -> Iterator[list[bytes]]:
@@ -155,8 +158,10 @@ class DocumentCorpus:
         """Standardise many documents in one call; a marker after each."""
         joined = b"\n".join(t.replace(b"\r", b" ").replace(b"\x00", b" ") for t in texts) + b"\n"
         out: list[bytes] = []
+        # A document is one line, so a tokenizer sees it whole: nothing to carry.
+        split = bytes.split if isinstance(self.tokenizer, WhitespaceTokenizer) else self.tokenizer.tokens_of_line
         for line in self.standardizer(joined, self.stats, name).split(b"\n")[: len(texts)]:
-            out.extend(line.split())
+            out.extend(split(line))
             out.append(SENTENCE_END)
         return out
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from itertools import chain
 from typing import Iterable
 
 import numpy as np
 
 from ..errors import ParameterError
+from ..params import check_int
 from ..text.standardize import LOWER_STRIP_PUNCTUATION, canonical_mode, standardize_ascii
 
 PADDING = ""
@@ -33,21 +33,14 @@ _JOIN = "\x00"
 
 
 def _as_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ParameterError(f"{name}={value!r} is invalid: must be an integer >= {minimum}")
-    if value < minimum:
-        raise ParameterError(f"{name}={value} is invalid: must be >= {minimum}")
-    return int(value)
+    return int(check_int(name, value, minimum))
 
 
 def _rng(seed) -> np.random.Generator:
-    if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        if seed is not None and seed < 0:
-            raise ParameterError(f"seed={seed} is invalid: must be >= 0 or None")
-        return np.random.default_rng(seed)
     if isinstance(seed, np.random.Generator):
         return seed
-    raise ParameterError(f"seed={seed!r} is invalid: must be an integer, None or a numpy Generator")
+    check_int("seed", seed, 0, none_ok=True, allowed="an integer >= 0, None or a numpy Generator")
+    return np.random.default_rng(seed)
 
 
 # --------------------------------------------------------------------------- text

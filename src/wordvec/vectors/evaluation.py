@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelFormatError, ParameterError
+from ..errors import ModelFormatError
 from ..params import check_choice, check_int
 
 SEMANTIC_SECTIONS = 5  # questions-words.txt: the first five sections are semantic
