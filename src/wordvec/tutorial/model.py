@@ -19,7 +19,6 @@ Two engines train it, with the same initialisation, shuffling and optimiser:
 from __future__ import annotations
 
 import importlib.util
-import math
 import os
 import sys
 import time
@@ -29,6 +28,7 @@ import numpy as np
 from .. import __version__
 from ..train.callbacks import CallbackList
 from ..errors import CorpusError, ParameterError, WordvecError
+from ..params import check_choice, check_int, check_number
 
 LOSSES = ("softmax", "sigmoid")
 ENGINES = ("auto", "numba", "torch")
@@ -60,7 +60,7 @@ def import_torch():
 def _check_device(engine: str, device) -> str | None:
     """The device asked for (None: auto), checked against the engine without importing torch."""
     if engine not in ENGINES:
-        raise ParameterError(f"engine={engine!r} is invalid: choose one of {', '.join(ENGINES)}")
+        check_choice("engine", engine, ENGINES)
     if device is not None and not isinstance(device, str):
         device = str(device)
     if device in (None, "auto"):
@@ -88,19 +88,6 @@ def resolve_engine(engine: str, device) -> tuple[str, str]:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ParameterError(f"device={device!r} is invalid: PyTorch sees no CUDA GPU here")
     return "torch", device
-
-
-def _check_number(name, value, low, high=math.inf, low_open=False):
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        bound = f"{'>' if low_open else '>='} {low}" + (f" and <= {high}" if high != math.inf else "")
-        raise ParameterError(f"{name}={value!r} is invalid: must be a number {bound}")
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ParameterError(f"{name}={value!r} is invalid: must be an integer >= {low}")
 
 
 def warm_up_numba_engine() -> None:
@@ -131,22 +118,21 @@ class TutorialWord2Vec:
                  learning_rate: float = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
                  batch_size: int = 1024, epochs: int = 20, drop_remainder: bool = True, seed: int | None = 42,
                  engine: str = "auto", device: str | None = None, threads: int | None = None):
-        _check_int("vocab_size", vocab_size, 1)
-        _check_int("embedding_dim", embedding_dim, 1)
-        if loss not in LOSSES:
-            raise ParameterError(f"loss={loss!r} is invalid: choose one of {', '.join(LOSSES)}")
-        _check_number("learning_rate", learning_rate, 0, low_open=True)
-        _check_number("beta_1", beta_1, 0, 1)
-        _check_number("beta_2", beta_2, 0, 1)
+        check_int("vocab_size", vocab_size, 1)
+        check_int("embedding_dim", embedding_dim, 1)
+        check_choice("loss", loss, LOSSES)
+        check_number("learning_rate", learning_rate, 0, low_open=True)
+        check_number("beta_1", beta_1, 0, 1)
+        check_number("beta_2", beta_2, 0, 1)
         if beta_1 >= 1 or beta_2 >= 1:
             raise ParameterError(f"beta_1={beta_1}, beta_2={beta_2} are invalid: each must be < 1")
-        _check_number("epsilon", epsilon, 0, low_open=True)
-        _check_int("batch_size", batch_size, 1)
-        _check_int("epochs", epochs, 0)
+        check_number("epsilon", epsilon, 0, low_open=True)
+        check_int("batch_size", batch_size, 1)
+        check_int("epochs", epochs, 0)
         if seed is not None:
-            _check_int("seed", seed, 0)
+            check_int("seed", seed, 0)
         if threads is not None:
-            _check_int("threads", threads, 1)
+            check_int("threads", threads, 1)
         _check_device(engine, device)
         self.vocab_size = int(vocab_size)
         self.embedding_dim = int(embedding_dim)

@@ -21,7 +21,7 @@ from typing import Iterable
 import numpy as np
 
 from ..errors import ParameterError
-from ..params import check_int
+from ..params import check_int, check_number
 from ..text.standardize import LOWER_STRIP_PUNCTUATION, canonical_mode, standardize_ascii
 
 PADDING = ""
@@ -229,8 +229,7 @@ def make_sampling_table(size: int, sampling_factor: float = 1e-5) -> np.ndarray:
     Word frequencies are estimated from Zipf's law by rank; the probability is
     ``min(1, sqrt(sampling_factor / frequency))`` as in word2vec's subsampling."""
     size = _as_int(size, "size", 0)
-    if not (isinstance(sampling_factor, (int, float, np.floating)) and math.isfinite(sampling_factor) and sampling_factor > 0):
-        raise ParameterError(f"sampling_factor={sampling_factor!r} is invalid: must be a number > 0")
+    check_number("sampling_factor", sampling_factor, 0, low_open=True)
     gamma = 0.577
     rank = np.arange(size, dtype=np.float64)
     if size:
@@ -311,9 +310,7 @@ def skipgrams(sequence, vocabulary_size: int, window_size: int = 4, negative_sam
     ``[1, 0]``. Returns ``(couples (n, 2), labels (n,) or (n, 2))`` as int64 arrays."""
     vocabulary_size = _as_int(vocabulary_size, "vocabulary_size", 1)
     window_size = _as_int(window_size, "window_size", 0)
-    if not (isinstance(negative_samples, (int, float, np.integer, np.floating)) and math.isfinite(negative_samples)
-            and negative_samples >= 0):
-        raise ParameterError(f"negative_samples={negative_samples!r} is invalid: must be a number >= 0")
+    check_number("negative_samples", negative_samples, 0)
     rng = _rng(seed)
     seq = np.asarray(sequence).reshape(-1)
     tokens, pos, lens = _as_sequences([seq], vocabulary_size, "sequence")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..text.corpus import open_binary
+from ..params import check_int
 from ..errors import CorpusError, ParameterError
 
 # The tutorial's settings.
@@ -98,8 +99,7 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
     from .model import TutorialWord2Vec, resolve_engine
 
     output = Path(output)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ParameterError(f"epochs={epochs!r} is invalid: must be an integer >= 1")
+    check_int("epochs", epochs, 1)
     if output.exists() and not output.is_dir():
         raise CorpusError(f"{output}: exists and is not a folder")
     settings = dict(embedding_dim=embedding_dim, loss=loss, learning_rate=learning_rate, batch_size=batch_size,
