@@ -11,6 +11,12 @@ that walks sentences and calls these:
 - ``outputs_for_hidden``: the same against one hidden vector (CBOW, PV-DM), its gradient
   summed in ``neu1e``.
 
+Two rules measured on skip-gram (each cost 5-7% of its words/s against the kernel before
+the engine): a driver takes the arrays out of ``tables`` once, at its top (reading a field
+in the loop costs a reference count each time), and the hottest drivers (``word2vec.py``)
+call ``huffman_outputs``/``draw_outputs`` and ``batch_update``/``hidden_update`` themselves:
+any function around them, ``outputs_for_*`` included, inlined or not, slows the loop.
+
 Every block that predicts adds the exact negative log-likelihood of its predictions to
 ``loss``, which it takes and returns, so a kernel's loss sums in one fixed order.
 """
@@ -190,28 +196,28 @@ def hidden_update(weights, rows, labels, k, h, neu1e, alpha, learn_outputs):
 
 
 @njit(nogil=True, inline="always")
-def outputs_for_contexts(syn1, syn1neg, tables, centre, negative, hs, ctxbuf, dctx, nc, alpha,
-                         rows, labels, grad, loss, state, learn_outputs=True):
+def outputs_for_contexts(syn1, syn1neg, neg_thr, neg_alias, codes, points, code_lengths, centre, negative, hs,
+                         ctxbuf, dctx, nc, alpha, rows, labels, grad, loss, state, learn_outputs=True):
     """Train ``centre``'s outputs (hierarchical softmax, then negative sampling) against the
     context rows ``ctxbuf[:nc]``. Returns (loss, state)."""
     if hs:
-        k = huffman_outputs(centre, tables.codes, tables.points, tables.code_lengths, rows, labels)
+        k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
         loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
     if negative > 0:
-        k, state = draw_outputs(centre, negative, tables.neg_thr, tables.neg_alias, rows, labels, state)
+        k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
         loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
     return loss, state
 
 
 @njit(nogil=True, inline="always")
-def outputs_for_hidden(syn1, syn1neg, tables, centre, negative, hs, h, neu1e, alpha, rows, labels, loss, state,
-                       learn_outputs=True):
+def outputs_for_hidden(syn1, syn1neg, neg_thr, neg_alias, codes, points, code_lengths, centre, negative, hs,
+                       h, neu1e, alpha, rows, labels, loss, state, learn_outputs=True):
     """Train ``centre``'s outputs against one hidden vector ``h``. Returns (loss, state)."""
     if hs:
-        k = huffman_outputs(centre, tables.codes, tables.points, tables.code_lengths, rows, labels)
+        k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
         loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, learn_outputs)
     if negative > 0:
-        k, state = draw_outputs(centre, negative, tables.neg_thr, tables.neg_alias, rows, labels, state)
+        k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
         loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
     return loss, state
 
