@@ -27,7 +27,7 @@ from ..errors import ModelFormatError, ParameterError, WordvecError
 from ..params import check, check_int, check_number
 from ..text.corpus import Corpus
 from ..text.standardize import MODES as STANDARDIZE_MODES, canonical_mode
-from ..text.tokenizers import make_tokenizer
+from ..text.tokenizers import check_tokenizer, make_tokenizer
 from ..train import runner
 from ..train.schedule import Schedule
 from ..vocab.encoding import encode_id_stream
@@ -106,13 +106,16 @@ class EmbeddingModel:
         mode = canonical_mode(self.standardize)
         check("standardize", self.standardize, mode is not None, "one of " + ", ".join(STANDARDIZE_MODES))
         self.standardize = mode
-        make_tokenizer(self.tokenizer)  # raises naming the parameter
+        check_tokenizer(self.tokenizer)
         check_int("max_sentence_length", self.max_sentence_length, 1)
         check_int("batch_words", self.batch_words, 1)
         check_number("report_seconds", self.report_seconds, 0, low_open=True)
 
     # ------------------------------------------------------------------ vocabulary
     def _make_corpus(self, corpus) -> Corpus:
+        if getattr(self.tokenizer, "spec", None) == "phrases":  # a Phrases never saved
+            raise ParameterError("tokenizer: save the phrase table first (phrases.save(PATH)) so the model "
+                                 "can record it, or pass tokenizer='phrases:PATH'")
         return corpus if isinstance(corpus, Corpus) else Corpus(corpus, self.standardize, self.tokenizer)
 
     def build_vocab(self, corpus):

@@ -72,6 +72,13 @@ class Tokenizer:
         if carry:
             yield self.tokenize(carry + b"\n")
 
+    @classmethod
+    def from_arg(cls, arg: str) -> "Tokenizer":
+        """The tokenizer of the spec ``NAME:ARG`` (``arg`` is "" for a bare ``NAME``)."""
+        if arg:
+            raise ParameterError(f"tokenizer={cls.spec + ':' + arg!r} is invalid: '{cls.spec}' takes no argument")
+        return cls()
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec!r})"
 
@@ -119,35 +126,63 @@ class KmerTokenizer(Tokenizer):
             out.extend([seq[i : i + k] for i in range(len(seq) - k + 1)])
         return out
 
+    @classmethod
+    def from_arg(cls, arg: str) -> "KmerTokenizer":
+        if not arg.isdigit():
+            raise ParameterError(f"tokenizer={'kmer:' + arg!r} is invalid: give k as 'kmer:K' (K an integer)")
+        return cls(int(arg))
+
     def tokenize_partial(self, tail: bytes) -> tuple[list[bytes], bytes]:
         keep = len(tail) - (self.k - 1)  # the k-mers that start here are complete
         k = self.k
         return [tail[i : i + k] for i in range(keep)], tail[keep:]
 
 
-TOKENIZERS = {"whitespace": WhitespaceTokenizer, "kmer": KmerTokenizer}
+def _phrases():
+    from .phrases import Phrases  # only where used: it loads the Numba counting kernels
+
+    return Phrases
 
 
-def make_tokenizer(spec) -> Tokenizer:
-    """A tokenizer from a spec string (``"whitespace"``, ``"kmer:3"``), None (whitespace), or
-    a ``Tokenizer`` (returned as is)."""
-    if spec is None:
-        return WhitespaceTokenizer()
-    if isinstance(spec, Tokenizer):
-        return spec
+# name -> the class (or a function returning it, for those imported only when used)
+TOKENIZERS = {"whitespace": WhitespaceTokenizer, "kmer": KmerTokenizer, "phrases": _phrases}
+
+
+def _parse(spec) -> tuple:
     if not isinstance(spec, str):
         raise ParameterError(f"tokenizer={spec!r} is invalid: must be a spec string such as 'kmer:3' or a Tokenizer")
     name, _, arg = spec.partition(":")
     if name not in TOKENIZERS:
-        raise ParameterError(f"tokenizer={spec!r} is invalid: must be one of {', '.join(TOKENIZERS)} (as 'kmer:3')")
+        raise ParameterError(f"tokenizer={spec!r} is invalid: must be one of {', '.join(TOKENIZERS)} "
+                             "(as 'kmer:3', 'phrases:table.tsv')")
+    return name, arg
+
+
+def check_tokenizer(spec) -> None:
+    """Check a ``tokenizer`` parameter without building it (a phrase table is read only when
+    the corpus is: a model whose table moved still loads)."""
+    if spec is None or isinstance(spec, Tokenizer):
+        return
+    name, arg = _parse(spec)
+    if name == "phrases":
+        if not arg:
+            raise ParameterError("tokenizer='phrases' needs the table: 'phrases:PATH' (learn one with wordvec phrases)")
+        return
+    make_tokenizer(spec)
+
+
+def make_tokenizer(spec) -> Tokenizer:
+    """A tokenizer from a spec string (``"whitespace"``, ``"kmer:3"``, ``"phrases:PATH"``),
+    None (whitespace), or a ``Tokenizer`` (returned as is)."""
+    if spec is None:
+        return WhitespaceTokenizer()
+    if isinstance(spec, Tokenizer):
+        return spec
+    name, arg = _parse(spec)
     cls = TOKENIZERS[name]
-    if cls is WhitespaceTokenizer:
-        if arg:
-            raise ParameterError(f"tokenizer={spec!r} is invalid: 'whitespace' takes no argument")
-        return cls()
-    if not arg.isdigit():
-        raise ParameterError(f"tokenizer={spec!r} is invalid: give k as '{name}:K' (K an integer)")
-    return cls(int(arg))
+    if not isinstance(cls, type):
+        cls = cls()
+    return cls.from_arg(arg)
 
 
 def tokenizer_spec(tokenizer) -> str:
