@@ -36,6 +36,8 @@ def _split_heldout(pairs, share: float, seed: int):
               help="Self-learning rounds at most (0: Procrustes on the dictionary only).")
 @click.option("--refine-vocab", type=int, default=default("align", "--refine-vocab"), show_default=True,
               help="Refinement induces pairs among this many most frequent words of each space.")
+@click.option("--tol", type=float, default=default("align", "--tol"), show_default=True,
+              help="Stop refining once a round raises the mean CSLS-match cosine by less.")
 @click.option("--csls-k", type=int, default=default("align", "--csls-k"), show_default=True,
               help="CSLS neighbourhood size.")
 @click.option("--max-pairs", type=int, default=default("align", "--max-pairs"),
@@ -46,7 +48,7 @@ def _split_heldout(pairs, share: float, seed: int):
               help="File of test pairs: print P@1/5/10 on them.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the held-out split.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line instead of text.")
-def align(src, tgt, dictionary, output, center, normalize, refine, refine_vocab, csls_k, max_pairs, heldout,
+def align(src, tgt, dictionary, output, center, normalize, refine, refine_vocab, tol, csls_k, max_pairs, heldout,
           test_file, seed, as_json):
     """Learn an orthogonal map from the space SRC onto TGT and write it to -o MAPPING."""
     from ..params import check_int, check_number
@@ -56,6 +58,7 @@ def align(src, tgt, dictionary, output, center, normalize, refine, refine_vocab,
 
     check_number("--heldout", heldout, low=0, high=1, high_open=True, allowed="a share in [0, 1)")
     check_int("--refine", refine, low=0, allowed=">= 0")
+    check_number("--tol", tol, low=0, allowed=">= 0")
     for flag, value in (("--refine-vocab", refine_vocab), ("--csls-k", csls_k)):
         check_positive(flag, value)
     check_positive("--max-pairs", max_pairs, none_ok=True)
@@ -65,11 +68,12 @@ def align(src, tgt, dictionary, output, center, normalize, refine, refine_vocab,
     if heldout:
         pairs, test = _split_heldout(pairs, heldout, seed)
     mapping = fit(source, target, dictionary=pairs, center=center, normalize=normalize, refine=refine,
-                  refine_vocab=refine_vocab, csls_k=csls_k, max_pairs=max_pairs)
+                  refine_vocab=refine_vocab, tol=tol, csls_k=csls_k, max_pairs=max_pairs)
     mapping.save(output)
     out = {"mapping": str(output), "source_words": len(source), "target_words": len(target),
            "dims": source.vector_size, "pairs_read": mapping.info["pairs_read"],
-           "pairs_used": mapping.info["pairs_used"], "refinement_rounds": max(len(mapping.info["history"]) - 1, 0)}
+           "pairs_used": mapping.info["pairs_used"],
+           "refinement_rounds": sum(h["kept"] for h in mapping.info["history"][1:])}
     for name, pairs_ in (("heldout", test), ("test", test_file)):
         if pairs_:
             out[name] = mapping.evaluate(pairs_)
@@ -77,7 +81,7 @@ def align(src, tgt, dictionary, output, center, normalize, refine, refine_vocab,
         click.echo(json.dumps(out, sort_keys=True))
         return
     click.echo(f"aligned {src} -> {tgt} ({out['dims']} dims) on {out['pairs_used']:,} of {out['pairs_read']:,} "
-               f"pairs, {out['refinement_rounds']} refinement rounds; wrote {output}")
+               f"pairs, {out['refinement_rounds']} refinement rounds kept; wrote {output}")
     for name in ("heldout", "test"):
         if name in out:
             r = out[name]

@@ -70,7 +70,7 @@ OPTIONS: dict[str, tuple[Target, dict[str, str]]] = {
     "plot": (PLOT_WORDS, {"--top": "top", "-n": "n_neighbors", "--method": "method", "--seed": "seed",
                           "--title": "title"}),
     "align": (ALIGN, {"--center": "center", "--normalize": "normalize", "--refine": "refine",
-                      "--refine-vocab": "refine_vocab", "--csls-k": "csls_k", "--max-pairs": "max_pairs",
+                      "--refine-vocab": "refine_vocab", "--tol": "tol", "--csls-k": "csls_k", "--max-pairs": "max_pairs",
                       "--dictionary": "dictionary"}),
     "translate": (TRANSLATE, {"--topn": "topn", "--method": "method"}),
 }

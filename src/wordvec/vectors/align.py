@@ -11,7 +11,7 @@ again (``normalize``, ``center``): Procrustes then compares directions, not freq
 Refinement (``refine`` rounds) re-induces the dictionary from the mutual CSLS nearest
 neighbours among the ``refine_vocab`` most frequent words, adds the seed pairs and
 re-fits; it keeps the round whose mean CSLS-match cosine is highest and stops when a
-round does not raise it. The mapping folder holds W, the centring means and both spaces,
+round raises it by less than ``tol``. The mapping folder holds W, the centring means and both spaces,
 so ``translate`` works from it alone.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ModelFormatError, ParameterError, WordvecError
-from ..params import check, check_flag, check_int
+from ..params import check, check_flag, check_int, check_number
 from .keyed import KeyedVectors, WordVectors, top_k
 from .retrieval import mean_top_similarity, mutual_nearest_pairs, nearest, procrustes, unit_rows
 
@@ -345,7 +345,8 @@ def _check_replaceable(path: Path) -> None:
 
 # ---------------------------------------------------------------------- fitting
 def align(source, target, dictionary="identical", center: bool = True, normalize: bool = True, refine: int = 5,
-          refine_vocab: int = 20000, csls_k: int = 10, max_pairs=None, retrieval_vocab=None) -> Alignment:
+          refine_vocab: int = 20000, tol: float = 1e-4, csls_k: int = 10, max_pairs=None,
+          retrieval_vocab=None) -> Alignment:
     """Learn the orthogonal map from ``source`` onto ``target`` (two ``WordVectors`` of one
     dimension).
 
@@ -353,7 +354,8 @@ def align(source, target, dictionary="identical", center: bool = True, normalize
     "identical" (words spelled the same in both spaces); only its first ``max_pairs`` usable
     pairs if given. ``center``/``normalize``: vecmap's preprocessing. ``refine``: at most
     this many self-learning rounds over the ``refine_vocab`` most frequent words of each
-    space (0: Procrustes on the dictionary alone). ``csls_k``: CSLS's neighbourhood size.
+    space (0: Procrustes on the dictionary alone), stopping once a round raises the mean
+    CSLS-match cosine by less than ``tol``. ``csls_k``: CSLS's neighbourhood size.
     ``retrieval_vocab``: queries rank only the most frequent target words (None: all)."""
     for name, space in (("source", source), ("target", target)):
         if not isinstance(space, KeyedVectors):
@@ -367,6 +369,7 @@ def align(source, target, dictionary="identical", center: bool = True, normalize
     check_flag("normalize", normalize)
     check_int("refine", refine, low=0)
     check_int("refine_vocab", refine_vocab, low=1)
+    check_number("tol", tol, low=0)
     check_int("csls_k", csls_k, low=1)
     check_int("max_pairs", max_pairs, low=1, none_ok=True)
     check_int("retrieval_vocab", retrieval_vocab, low=1, none_ok=True)
@@ -383,25 +386,28 @@ def align(source, target, dictionary="identical", center: bool = True, normalize
     W = procrustes(xs[seed_s], zt[seed_t])
     history = []
     if refine:
-        W, history = _refine(xs, zt, W, seed_s, seed_t, refine, refine_vocab, csls_k)
+        W, history = _refine(xs, zt, W, seed_s, seed_t, refine, refine_vocab, tol, csls_k)
     info = {"pairs_read": len(pairs), "pairs_used": int(len(seed_s)), "history": history}
     return Alignment(source, target, W, s_mean, t_mean, center=bool(center), normalize=bool(normalize),
                      csls_k=csls_k, retrieval_vocab=retrieval_vocab, info=info)
 
 
-def _refine(xs, zt, W, seed_s, seed_t, rounds, vocab, k):
+def _refine(xs, zt, W, seed_s, seed_t, rounds, vocab, tol, k):
     """Self-learning: induce pairs from mutual CSLS nearest neighbours among the most frequent
-    words, re-fit on them plus the seed, keep the best W by the mean CSLS-match cosine."""
+    words, re-fit on them plus the seed (which keeps the map anchored to what the user
+    gave), and keep the W whose mean CSLS-match cosine is highest. Round 0 scores the
+    seed-only W; the loop ends after ``rounds`` re-fits or a gain under ``tol``."""
     xs_top, zt_top = unit_rows(xs[:vocab]), unit_rows(zt[:vocab])
     seed = set(zip(seed_s.tolist(), seed_t.tolist()))
     best_W, best_score, history = W, -np.inf, []
     for round_ in range(rounds + 1):
         src, tgt, score = mutual_nearest_pairs(unit_rows(xs_top @ W), zt_top, k)
-        history.append({"round": round_, "induced_pairs": int(len(src)), "mean_cosine": round(score, 6)})
-        if score <= best_score:
-            break
-        best_W, best_score = W, score
-        if round_ == rounds:
+        gain = score - best_score
+        history.append({"round": round_, "induced_pairs": int(len(src)), "mean_cosine": round(score, 6),
+                        "kept": bool(gain > 0)})
+        if gain > 0:
+            best_W, best_score = W, score
+        if gain < tol or round_ == rounds:
             break
         pairs = np.asarray(sorted(seed | set(zip(src.tolist(), tgt.tolist()))), dtype=np.int64)
         W = procrustes(xs[pairs[:, 0]], zt[pairs[:, 1]])

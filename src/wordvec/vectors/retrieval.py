@@ -57,8 +57,10 @@ def nearest(queries: np.ndarray, keys: np.ndarray, topn: int, key_penalty: np.nd
         if csls:
             block *= 2
             block -= key_penalty[None, :]
-        if topn < n_k:
-            part = np.argpartition(-block, topn - 1, axis=1)[:, :topn] if topn else np.empty((len(block), 0), np.int64)
+        if topn == 1:  # the best match alone (refinement, P@1): argmax, no partition
+            part = block.argmax(axis=1)[:, None]
+        elif topn < n_k:
+            part = np.argpartition(block, n_k - topn, axis=1)[:, n_k - topn :] if topn else np.empty((len(block), 0), np.int64)
         else:
             part = np.broadcast_to(np.arange(n_k), block.shape).copy()
         best = np.take_along_axis(block, part, axis=1)
