@@ -18,6 +18,8 @@ _LAZY = {
     "TaggedDocument": ".text.documents",
     "KeyedVectors": ".vectors.keyed",
     "WordVectors": ".vectors.keyed",
+    "align": ".vectors.align",
+    "Alignment": ".vectors.align",
     "Corpus": ".text.corpus",
     "Callback": ".train.callbacks",
     "ProgressBar": ".train.callbacks",

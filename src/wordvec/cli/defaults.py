@@ -44,6 +44,8 @@ MOST_SIMILAR = Target("vectors.keyed", "WordVectors.most_similar")
 PREDICT = Target("vectors.prediction", "predict_output_word")
 ANALOGIES = Target("vectors.keyed", "WordVectors.evaluate_word_analogies")
 PLOT_WORDS = Target("viz.plot", "plot_words")
+ALIGN = Target("vectors.align", "align")
+TRANSLATE = Target("vectors.align", "Alignment.translate")
 
 # command -> (the function it calls, {option: parameter}).
 OPTIONS: dict[str, tuple[Target, dict[str, str]]] = {
@@ -67,6 +69,10 @@ OPTIONS: dict[str, tuple[Target, dict[str, str]]] = {
                              "--case-sensitive": "not case_insensitive"}),
     "plot": (PLOT_WORDS, {"--top": "top", "-n": "n_neighbors", "--method": "method", "--seed": "seed",
                           "--title": "title"}),
+    "align": (ALIGN, {"--center": "center", "--normalize": "normalize", "--refine": "refine",
+                      "--refine-vocab": "refine_vocab", "--tol": "tol", "--csls-k": "csls_k", "--max-pairs": "max_pairs",
+                      "--dictionary": "dictionary"}),
+    "translate": (TRANSLATE, {"--topn": "topn", "--method": "method"}),
 }
 
 
