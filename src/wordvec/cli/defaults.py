@@ -44,6 +44,7 @@ MOST_SIMILAR = Target("vectors.keyed", "WordVectors.most_similar")
 PREDICT = Target("vectors.prediction", "predict_output_word")
 ANALOGIES = Target("vectors.keyed", "WordVectors.evaluate_word_analogies")
 PLOT_WORDS = Target("viz.plot", "plot_words")
+PHRASES = Target("text.phrases", "Phrases.__init__")
 ALIGN = Target("vectors.align", "align")
 TRANSLATE = Target("vectors.align", "Alignment.translate")
 
@@ -62,6 +63,10 @@ OPTIONS: dict[str, tuple[Target, dict[str, str]]] = {
         "--num-ns": "num_ns", "--dim": "embedding_dim", "--epochs": "epochs", "--batch-size": "batch_size",
         "--loss": "loss", "--sampling-factor": "sampling_factor", "--learning-rate": "learning_rate",
         "--seed": "seed", "--engine": "engine", "--threads": "threads", "--keep-remainder": "not drop_remainder",
+    }),
+    "phrases": (PHRASES, {
+        "--scoring": "scoring", "--min-count": "min_count", "--threshold": "threshold", "--levels": "levels",
+        "--delimiter": "delimiter", "--max-vocab-size": "max_vocab_size", "--standardize": "standardize",
     }),
     "similar": (MOST_SIMILAR, {"--topn": "topn"}),
     "predict": (PREDICT, {"--topn": "topn", "--method": "method"}),

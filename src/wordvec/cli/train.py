@@ -61,6 +61,8 @@ def cli_names(message: str) -> str:
 )
 @click.option("--tokenizer", default=D("--tokenizer"), metavar="SPEC",
               help="How text becomes tokens: whitespace [default], or kmer:K (overlapping k-mers of each sequence).")
+@click.option("--phrases", "phrase_table", type=click.Path(path_type=Path), default=None, metavar="TABLE",
+              help="Join the phrases of TABLE (from wordvec phrases) while reading: --tokenizer phrases:TABLE.")
 @click.option("--max-sentence-length", type=int, default=D("--max-sentence-length"), show_default=True,
               help="Longer lines are split into chunks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
@@ -70,7 +72,7 @@ def cli_names(message: str) -> str:
               help="Continue the training checkpointed in MODEL_DIR (corpus and parameters are remembered).")
 @tensorboard_options
 def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir, model_name,
-          dbow, dbow_words, dm_concat, **params):
+          dbow, dbow_words, dm_concat, phrase_table, **params):
     """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line).
 
     Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
@@ -92,6 +94,8 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
             raise ParameterError("-o/--output is missing: give the model folder to write")
         try:
             model = Word2Vec(**params) if model_name == "word2vec" else _doc2vec(params, dbow, dbow_words, dm_concat)
+            if phrase_table is not None:
+                model.set_params(tokenizer=_phrase_spec(phrase_table, params.get("tokenizer")))
         except ParameterError as e:
             raise ParameterError(cli_names(str(e))) from None
         check_replaceable(output)  # before hours of training, not after
@@ -111,6 +115,16 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
             f"x {model.epochs} epochs; final loss {last['loss']:.4f}; saved to {output}"
         )
         echo_tensorboard_hint(callbacks)
+
+
+def _phrase_spec(table: Path, tokenizer) -> str:
+    """``--phrases TABLE`` as a tokenizer spec, the table read now (not after counting)."""
+    from ..text.phrases import Phrases
+
+    if tokenizer is not None:
+        raise ParameterError("give --phrases TABLE or --tokenizer, not both")
+    Phrases.load(table)
+    return f"phrases:{table.resolve()}"
 
 
 def _doc2vec(params: dict, dbow: bool, dbow_words: bool, dm_concat: bool):

@@ -3,7 +3,7 @@
 
 The table is two arrays (keys, values), a power of two long, ``EMPTY`` marking free slots,
 probed linearly from a multiplicative hash. The Python side (``text.phrases``) keeps it at
-most half full (growing it) and bounded (pruning the rarest keys), so no kernel ever finds it
+most 70% full (growing it) and bounded (pruning the rarest keys), so no kernel ever finds it
 full. A phrase candidate is packed into one key: the first word's id (26 bits), the run of
 up to three connector words between (12 bits: each a connector number below 15), the last
 word's id (26 bits).
@@ -85,16 +85,17 @@ def table_rebuild(keys, values, new_keys, new_values, min_value, remap):
 
 
 @njit(nogil=True, cache=True)
-def table_items(keys, values):
+def table_items(keys, values, min_value):
+    """The entries with value > ``min_value``, as two arrays."""
     n = 0
     for i in range(keys.size):
-        if keys[i] != EMPTY:
+        if keys[i] != EMPTY and values[i] > min_value:
             n += 1
     out_k = np.empty(n, np.uint64)
     out_v = np.empty(n, values.dtype)
     j = 0
     for i in range(keys.size):
-        if keys[i] != EMPTY:
+        if keys[i] != EMPTY and values[i] > min_value:
             out_k[j] = keys[i]
             out_v[j] = values[i]
             j += 1

@@ -155,11 +155,15 @@ class Phrases(Tokenizer):
                 connector = np.full(max(1 << 16, len(counter.ids)), -1, np.int64)
                 if state[0] >= 0:
                     state[0] = remap[state[0]]
-        keys, counts = k.table_items(table.keys, table.values)
+        # Only pairs that can score above the threshold are scored (most are seen once).
+        can_pass = self.min_count - 1 if self.scoring == "npmi" or self.effective_threshold < 0 else self.min_count
+        keys, counts = k.table_items(table.keys, table.values, max(0, can_pass))
+        pruned = table.pruned + getattr(counter, "pruned_words", 0)
+        table = None  # its memory back before scoring
         total = counter.raw_words - int(counter.counts[0])
         if total == 0:
             raise CorpusError(f"{reader.name}: corpus is empty (no tokens after standardization)")
-        return self._score(keys, counts, counter, total, level), table.pruned + getattr(counter, "pruned_words", 0), total
+        return self._score(keys, counts, counter, total, level), pruned, total
 
     def _score(self, keys, counts, counter, total: int, level: int) -> list[Phrase]:
         from ..kernels.counting import ID_BITS
@@ -284,7 +288,7 @@ def phrase_scores(scoring: str, ca, cb, cab, min_count: int, total: int) -> np.n
 
 
 class _GrowingTable:
-    """The candidates' hash table: at most half full (grows), at most ``limit`` keys (prunes)."""
+    """The candidates' hash table: at most 70% full (grows), at most ``limit`` keys (prunes)."""
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -303,7 +307,7 @@ class _GrowingTable:
             self.keys, self.values, self.used = keys, values, kept
             self.pruned += dropped
             self.min_reduce += 1
-        while 2 * (self.used + n) > self.keys.size and self.keys.size < _MAX_TABLE:
+        while 10 * (self.used + n) > 7 * self.keys.size and self.keys.size < _MAX_TABLE:
             self._rebuild(self.keys.size * 2, _NO_REMAP)
 
     def remap(self, remap: np.ndarray) -> None:
