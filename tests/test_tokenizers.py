@@ -14,7 +14,9 @@ from wordvec.models.doc2vec import Doc2Vec
 from wordvec.text import corpus as corpus_module
 from wordvec.text.corpus import SENTENCE_END, Corpus
 from wordvec.text.documents import DocumentCorpus, TaggedDocument
-from wordvec.text.tokenizers import KmerTokenizer, Tokenizer, WhitespaceTokenizer, make_tokenizer
+from wordvec.text import sequences
+from wordvec.text.sequences import KmerTokenizer
+from wordvec.text.tokenizers import Tokenizer, WhitespaceTokenizer, make_tokenizer
 
 END = SENTENCE_END
 
@@ -25,9 +27,10 @@ def tokens(corpus) -> list[bytes]:
 
 def test_kmers_by_hand():
     tok = KmerTokenizer(3)
-    assert tok.tokenize(b"acgta gg\ntttt\n") == [b"acg", b"cgt", b"gta", END, b"ttt", b"ttt", END]
-    assert tok.tokens_of_line(b"acgt") == [b"acg", b"cgt"]
-    assert KmerTokenizer(1).tokenize(b"ab\n") == [b"a", b"b", END]
+    # upper-cased; a piece split by a non-letter (space, digit...) is a sentence of its own
+    assert tok.tokenize(b"acgta gg\ntttt\n") == [b"ACG", b"CGT", b"GTA", END, b"TTT", b"TTT", END]
+    assert tok.tokens_of_line(b"acgt") == [b"ACG", b"CGT"]
+    assert KmerTokenizer(1).tokenize(b"ab\n") == [b"A", b"B", END]
 
 
 def test_whitespace_is_the_default_and_unchanged(tmp_path):
@@ -38,22 +41,21 @@ def test_whitespace_is_the_default_and_unchanged(tmp_path):
     assert tokens(Corpus(path, tokenizer="whitespace")) == default
     assert isinstance(Corpus(path).tokenizer, WhitespaceTokenizer)
     # An iterable corpus goes through the tokenizer too, one sentence a line.
-    assert tokens(Corpus(["acgt", ["gg", "ggg"]], tokenizer="kmer:2")) == [b"ac", b"cg", b"gt", END, b"gg", b"gg", b"gg", END]
+    assert tokens(Corpus(["acgt", ["gg", "ggg"]], tokenizer="kmer:2")) == [b"AC", b"CG", b"GT", END, b"GG", END, b"GG", b"GG", END]
 
 
 @pytest.mark.parametrize("block", [7, 64, 1000])
 def test_no_kmer_is_lost_or_made_twice_at_block_cuts(tmp_path, monkeypatch, block):
-    """Small blocks stand in for 1 MiB ones: a line with no space is cut mid-sequence."""
+    """Small blocks and pieces stand in for 1 MiB ones: a line with no space is cut mid-sequence."""
     rng = np.random.default_rng(0)
-    lines = ["".join(rng.choice(list("acgt"), n)) for n in (3000, 5, 1, 250)]
-    lines[1] += " " + "".join(rng.choice(list("acgt"), 40))  # two sequences on one line
+    lines = ["".join(rng.choice(list("ACGT"), n)) for n in (3000, 5, 1, 250)]
+    lines[1] += " " + "".join(rng.choice(list("ACGT"), 40))  # two sequences on one line
     path = tmp_path / "genome.txt"
     path.write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(corpus_module, "BLOCK_BYTES", block)
-    monkeypatch.setattr("wordvec.text.tokenizers._MAX_CARRY", 3 * block)  # giant tails in part, too
-    got = tokens(Corpus(path, tokenizer="kmer:4", standardize="none"))
-    # (the reader ends every file with a newline of its own: an empty last sentence, as for words)
-    expected = KmerTokenizer(4).tokenize(("\n".join(lines) + "\n\n").encode())
+    monkeypatch.setattr(sequences, "_PIECE", 3 * block)  # long lines in pieces, too
+    got = tokens(Corpus(path, tokenizer="kmer:4"))
+    expected = KmerTokenizer(4).tokenize(("\n".join(lines) + "\n").encode())
     assert got == expected
 
 
@@ -61,10 +63,11 @@ def test_a_line_with_no_whitespace_past_4_blocks_keeps_every_kmer(tmp_path, monk
     """The reader itself cuts a space-free run once it passes 4 blocks; the tokenizer's carry
     makes the k-mers across that cut."""
     monkeypatch.setattr(corpus_module, "BLOCK_BYTES", 100)
-    seq = "".join(np.random.default_rng(1).choice(list("acgt"), 2000))
+    monkeypatch.setattr(sequences, "_PIECE", 150)
+    seq = "".join(np.random.default_rng(1).choice(list("ACGT"), 2000))
     path = tmp_path / "one_line.txt"
     path.write_text(seq)  # no newline at the end either
-    got = tokens(Corpus(path, tokenizer=KmerTokenizer(5), standardize="none"))
+    got = tokens(Corpus(path, tokenizer=KmerTokenizer(5)))
     assert got == [seq[i : i + 5].encode() for i in range(len(seq) - 4)] + [END]
 
 
@@ -86,7 +89,7 @@ def test_a_custom_tokenizer_sees_whole_lines():
 
 def test_documents_take_a_tokenizer_in_training_and_inference(tmp_path):
     docs = DocumentCorpus([TaggedDocument(["acgtt"], ["x"]), TaggedDocument("ggcc", ["y"])], tokenizer="kmer:3")
-    assert tokens(docs) == [b"acg", b"cgt", b"gtt", END, b"ggc", b"gcc", END]
+    assert tokens(docs) == [b"ACG", b"CGT", b"GTT", END, b"GGC", b"GCC", END]
     rng = np.random.default_rng(2)
     seqs = [TaggedDocument("".join(rng.choice(list("acgt"), 60)), [f"s{i}"]) for i in range(30)]
     model = Doc2Vec(vector_size=8, min_count=1, epochs=2, workers=1, dm=False, tokenizer="kmer:3").fit(seqs)
@@ -100,7 +103,7 @@ def test_models_record_the_tokenizer_and_resume_with_it(tmp_path):
     path = tmp_path / "seqs.txt"
     path.write_text("\n".join("".join(rng.choice(list("acgt"), 80)) for _ in range(50)) + "\n")
     model = Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1, tokenizer=KmerTokenizer(3)).fit(path)
-    assert set(model.wv.index_to_key) <= {a + b + c for a in "acgt" for b in "acgt" for c in "acgt"}
+    assert set(model.wv.index_to_key) <= {a + b + c for a in "ACGT" for b in "ACGT" for c in "ACGT"}
     model.save(tmp_path / "m")
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     assert cfg["params"]["tokenizer"] == "kmer:3" and cfg["corpus"]["tokenizer"] == "kmer:3"
@@ -118,7 +121,8 @@ def test_cli_trains_on_kmers_and_refuses_a_bad_spec(tmp_path, capsys):
 
 @pytest.mark.parametrize("spec, message", [
     ("kmer", "give k as 'kmer:K'"), ("kmer:0", "k=0 is invalid"), ("bpe:3", "must be one of whitespace, kmer"),
-    ("whitespace:2", "takes no argument"), (3, "must be a spec string"),
+    ("whitespace:2", "takes no argument"), (3, "must be a spec string"), ("kmer:3:xna", "an alphabet is one of"),
+    ("dna2vec:3", "KMIN-KMAX"), ("dna2vec:5-3", "kmax=3 is invalid"), ("phrases", "needs the table"),
 ])
 def test_bad_specs_name_the_parameter(spec, message):
     with pytest.raises(ParameterError, match=message):

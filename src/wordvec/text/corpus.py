@@ -160,8 +160,9 @@ class Corpus:
 
     def __init__(self, source, standardize: str = "lower_strip_punctuation", tokenizer=None):
         self.source = source
-        self.standardizer = Standardizer(standardize)
         self.tokenizer = make_tokenizer(tokenizer)
+        # A tokenizer may need its own standardisation (sequences: the bytes as they are).
+        self.standardizer = Standardizer(self.tokenizer.standardize or standardize)
         self.stats = ReadStats()
         if isinstance(source, (str, os.PathLike)):
             self.files = find_files(source)
@@ -189,7 +190,8 @@ class Corpus:
         else:
             std = self.standardizer
             for path in self.files:
-                yield from self.tokenizer.stream(std(raw, self.stats, str(path)) for raw in iter_blocks(path, self.stats))
+                texts = (std(raw, self.stats, str(path)) for raw in iter_blocks(path, self.stats))
+                yield from self.tokenizer.stream(texts, str(path))
         self.stats.warn()
 
     def _iterable_blocks(self) -> Iterator[list[bytes]]:

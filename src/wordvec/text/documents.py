@@ -76,8 +76,8 @@ class DocumentCorpus:
 
     def __init__(self, source, standardize: str = "lower_strip_punctuation", tokenizer=None):
         self.source = source
-        self.standardizer = Standardizer(standardize)
         self.tokenizer = make_tokenizer(tokenizer)
+        self.standardizer = Standardizer(self.tokenizer.standardize or standardize)
         self.stats = ReadStats()
         self.tags = DocumentTags()
         if isinstance(source, (str, os.PathLike)):

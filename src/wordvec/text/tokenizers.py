@@ -9,7 +9,8 @@ piece of a word, or the rest of a line) and puts it in front of the next block, 
 is lost or split at a cut.
 
 A tokenizer is named by a spec string in parameters, config files and the CLI
-(``"whitespace"``, ``"kmer:3"``); ``make_tokenizer`` turns a spec (or a ready object) into one,
+(``"whitespace"``, ``"kmer:3"``, ``"protvec:3"``, ``"dna2vec:3-8"``, ``"phrases:PATH"``:
+``sequences.py`` and ``phrases.py``); ``make_tokenizer`` turns a spec (or a ready object) into one,
 and a model folder records the spec so that resuming reads the corpus the same way.
 """
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Tokenizer:
 
     spec = ""
     unit = "word"
+    standardize = None  # the standardisation this tokenizer needs (None: the corpus's own)
 
     def tokenize(self, text: bytes) -> list[bytes]:  # pragma: no cover - every tokenizer defines it
         raise NotImplementedError
@@ -52,8 +54,9 @@ class Tokenizer:
         """The tokens of one standardised line with no newline (a document, a query)."""
         return [t for t in self.tokenize(line + b"\n") if t != SENTENCE_END]
 
-    def stream(self, blocks: Iterable[bytes]) -> Iterator[list[bytes]]:
-        """Token blocks of one file's standardised text blocks (the last ends with a newline)."""
+    def stream(self, blocks: Iterable[bytes], name: str = "<iterable>") -> Iterator[list[bytes]]:
+        """Token blocks of one file's standardised text blocks (the last ends with a newline);
+        ``name`` is the file's, for error messages."""
         carry = b""
         for block in blocks:
             text = carry + block
@@ -96,46 +99,19 @@ class WhitespaceTokenizer(Tokenizer):
     def tokenize(self, text: bytes) -> list[bytes]:
         return text.replace(b"\n", b" \x00 ").split()
 
-    def stream(self, blocks: Iterable[bytes]) -> Iterator[list[bytes]]:
+    def stream(self, blocks: Iterable[bytes], name: str = "<iterable>") -> Iterator[list[bytes]]:
         for block in blocks:
             yield block.replace(b"\n", b" \x00 ").split()
 
 
-class KmerTokenizer(Tokenizer):
-    """Overlapping k-mers of each whitespace-separated sequence (``"kmer:K"``): ``ACGTA`` with
-    k=3 gives ``ACG CGT GTA``; a line is a sentence. A sequence shorter than k gives nothing.
-    A sequence cut by the reader keeps its last k - 1 letters for the next block, so every
-    k-mer of a 3 GB genome line is made exactly once."""
+def _sequences(name: str):
+    def load():
+        from . import sequences  # numpy-only, but it imports this module: loaded when first named
 
-    def __init__(self, k: int = 3):
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 64:
-            raise ParameterError(f"tokenizer: k={k!r} is invalid: must be an integer in [1, 64]")
-        self.k = k
-        self.spec = f"kmer:{k}"
+        return {"kmer": sequences.KmerTokenizer, "protvec": sequences.ProtVecTokenizer,
+                "dna2vec": sequences.Dna2vecTokenizer}[name]
 
-    def tokenize(self, text: bytes) -> list[bytes]:
-        k = self.k
-        out: list[bytes] = []
-        lines = text.split(b"\n")
-        last = lines.pop()  # b"" when text ends a line; else a line that goes on in the next block
-        for line in lines:
-            for seq in line.split():
-                out.extend([seq[i : i + k] for i in range(len(seq) - k + 1)])
-            out.append(SENTENCE_END)
-        for seq in last.split():
-            out.extend([seq[i : i + k] for i in range(len(seq) - k + 1)])
-        return out
-
-    @classmethod
-    def from_arg(cls, arg: str) -> "KmerTokenizer":
-        if not arg.isdigit():
-            raise ParameterError(f"tokenizer={'kmer:' + arg!r} is invalid: give k as 'kmer:K' (K an integer)")
-        return cls(int(arg))
-
-    def tokenize_partial(self, tail: bytes) -> tuple[list[bytes], bytes]:
-        keep = len(tail) - (self.k - 1)  # the k-mers that start here are complete
-        k = self.k
-        return [tail[i : i + k] for i in range(keep)], tail[keep:]
+    return load
 
 
 def _phrases():
@@ -145,7 +121,8 @@ def _phrases():
 
 
 # name -> the class (or a function returning it, for those imported only when used)
-TOKENIZERS = {"whitespace": WhitespaceTokenizer, "kmer": KmerTokenizer, "phrases": _phrases}
+TOKENIZERS = {"whitespace": WhitespaceTokenizer, "kmer": _sequences("kmer"), "protvec": _sequences("protvec"),
+              "dna2vec": _sequences("dna2vec"), "phrases": _phrases}
 
 
 def _parse(spec) -> tuple:
