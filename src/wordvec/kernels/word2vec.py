@@ -20,7 +20,7 @@ from .blocks import (add_rows, gather_rows, job_alpha, longest_sentence, output_
                      outputs_for_hidden, shrunk_window, subsample)
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, alpha0, alpha1, seed):
     dim = syn0.shape[1]
     state = np.uint64(seed)
@@ -53,7 +53,7 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, 
     return loss, terms, effective
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, cbow_mean, alpha0, alpha1, seed):
     dim = syn0.shape[1]
     state = np.uint64(seed)
