@@ -11,7 +11,7 @@ import pytest
 
 from conftest import run_cli
 from wordvec import Word2Vec
-from wordvec.errors import TrainingDiverged
+from wordvec.errors import TrainingDiverged, WordvecError
 
 
 def _corpus(path: Path, sentences: int = 400, vocab: int = 60, seed: int = 0) -> Path:
@@ -86,3 +86,53 @@ def test_nan_weights_never_raise_zero_division_in_a_kernel():
                                  True, False, np.float32(0.1), np.float32(0.1), np.uint64(1))):
         loss, _, _ = job()
         assert not np.isfinite(loss)
+
+
+# ---------------------------------------------------------------- 2. someone else's folder
+def _foreign(tmp_path, kind):
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    if kind == "own vectors.npy":
+        np.save(folder / "vectors.npy", np.ones((3, 2), np.float32))
+    elif kind == "foreign config.json and vocab.tsv":
+        (folder / "config.json").write_text('{"model_type": "bert", "hidden_size": 768}')
+        (folder / "vocab.tsv").write_text("[PAD]\t0\n")
+    elif kind == "config.json not JSON":
+        (folder / "config.json").write_text("hidden_size = 768\n")
+    elif kind == "wordvec format but no wordvec keys":
+        (folder / "config.json").write_text('{"format": "wordvec-model", "format_version": 1}')
+    return folder
+
+
+FOREIGN = ["own vectors.npy", "foreign config.json and vocab.tsv", "config.json not JSON",
+           "wordvec format but no wordvec keys"]
+
+
+@pytest.mark.parametrize("kind", FOREIGN)
+def test_a_foreign_folder_is_never_replaced(small, tmp_path, capsys, monkeypatch, kind):
+    folder = _foreign(tmp_path, kind)
+    before = _tree(folder)
+
+    def no_counting(*args, **kwargs):
+        raise AssertionError("counted the corpus before checking the output folder")
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", no_counting)
+    assert run_cli(["train", str(small), "-o", str(folder), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"wordvec: error: {folder}: is a folder that is not a wordvec model") and err.count("\n") == 1
+    monkeypatch.undo()
+    model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1).fit([["a", "b"]] * 5)
+    with pytest.raises(WordvecError, match="is a folder that is not a wordvec model"):
+        model.save(folder)
+    with pytest.raises(WordvecError, match="is a folder that is not a wordvec model"):
+        model.wv.save(folder)
+    assert _tree(folder) == before
+
+
+def test_a_wordvec_model_and_an_empty_folder_are_replaced(tmp_path):
+    model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1).fit([["a", "b"]] * 5)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    model.save(empty)
+    model.save(empty)  # a model of ours
+    assert Word2Vec.load(empty).vector_size == 4

@@ -63,23 +63,36 @@ def save_model_dir(path, config: dict, words, counts, arrays: dict, tags=None) -
         _write_model_files(tmp, config, words, counts, arrays, tags)
 
 
-_MODEL_FILES = {"config.json", "vocab.tsv", "tags.tsv"} | {f"{name}.npy" for name in ARRAYS}
-
-
 def check_replaceable(path: Path) -> None:
     """A save replaces the whole folder: refuse to do that to a folder that is not a model
-    (``-o ~/Documents`` must not delete anything)."""
+    (``-o ~/Documents`` must not delete anything). File names prove nothing (a user's own
+    ``vectors.npy``, another tool's ``config.json``): the folder must be empty or hold a
+    ``config.json`` that wordvec wrote."""
     if not path.is_dir():
         return
-    names = {p.name for p in path.iterdir()}
-    if names <= _MODEL_FILES:
-        return  # empty, or only files of ours (a model, maybe a broken one)
-    try:
-        read_config(path)
-    except ModelFormatError:
+    if not any(path.iterdir()):
+        return  # an empty folder holds nothing to lose
+    why = _not_ours(path / "config.json")
+    if why:
         raise WordvecError(
             f"{path}: is a folder that is not a wordvec model; refusing to replace it "
-            "(saving replaces the whole folder: choose a new or model folder)") from None
+            f"({why}; saving replaces the whole folder: choose a new or model folder)")
+
+
+def _not_ours(cfg_path: Path) -> str:
+    """Why ``cfg_path`` is not a config.json that wordvec wrote ("" when it is one). Only
+    its identity is checked: a model of ours with a broken field may still be replaced."""
+    if not cfg_path.is_file():
+        return "no config.json"
+    try:
+        if cfg_path.stat().st_size > 1 << 30:
+            return "config.json too large"
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError, OSError):
+        return "its config.json is not valid JSON"
+    if not (isinstance(cfg, dict) and cfg.get("format") == FORMAT_NAME and isinstance(cfg.get("wordvec_version"), str)):
+        return "its config.json is not a wordvec model's"
+    return ""
 
 
 def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict, tags=None) -> None:
@@ -92,6 +105,9 @@ def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict, tag
                          for k, c in zip(keys, doc_counts))
     cfg["format"] = FORMAT_NAME
     cfg["format_version"] = FORMAT_VERSION
+    from .. import __version__
+
+    cfg.setdefault("wordvec_version", __version__)  # what check_replaceable knows our folders by
     cfg["vocab_size"] = len(words)
     cfg["arrays"] = sorted(k for k, v in arrays.items() if v is not None)
     with open(tmp / "vocab.tsv", "w", encoding="utf-8", newline="\n") as f:
