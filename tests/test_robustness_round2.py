@@ -136,3 +136,125 @@ def test_a_wordvec_model_and_an_empty_folder_are_replaced(tmp_path):
     model.save(empty)
     model.save(empty)  # a model of ours
     assert Word2Vec.load(empty).vector_size == 4
+
+
+# ---------------------------------------------------------------- 3. bad output paths found late
+@pytest.fixture
+def readonly(tmp_path):
+    """A folder nothing can be created in (as root, chmod is no bar: /sys is one)."""
+    import os
+    import tempfile
+
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        yield ro
+        ro.chmod(0o755)
+        return
+    for candidate in (Path("/sys/kernel"), Path("/proc")):
+        try:
+            os.rmdir(tempfile.mkdtemp(dir=candidate))
+        except OSError:
+            yield candidate
+            return
+    pytest.skip("no read-only place to write to")
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    def counted(*args, **kwargs):
+        raise AssertionError("did the work before checking the output")
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", counted)
+    import wordvec.cli.query as query
+    import wordvec.vectors.keyed as keyed
+
+    monkeypatch.setattr(query, "load_vectors", counted)
+    monkeypatch.setattr(keyed.WordVectors, "load", classmethod(counted))
+    import wordvec.tutorial.recipe as recipe
+
+    monkeypatch.setattr(recipe, "read_lines", counted)
+    return monkeypatch
+
+
+def _one_line_error(capsys, start):
+    err = capsys.readouterr().err
+    assert err.startswith(f"wordvec: error: {start}") and err.count("\n") == 1, err
+
+
+def test_train_output_that_is_a_file_is_refused_before_counting(small, tmp_path, capsys, no_work):
+    out = tmp_path / "model"
+    out.write_text("not a folder")
+    assert run_cli(["train", str(small), "-o", str(out), "-q"]) == 2
+    _one_line_error(capsys, f"{out}: exists and is not a folder")
+    assert out.read_text() == "not a folder"
+
+
+def test_train_output_in_a_read_only_place_is_refused_before_counting(small, readonly, capsys, no_work):
+    out = readonly / "wordvec-model"
+    assert run_cli(["train", str(small), "-o", str(out), "-q"]) == 2
+    _one_line_error(capsys, f"{out}: cannot be written ({readonly}: ")
+
+
+def test_resume_into_a_foreign_folder_is_refused_before_counting(small, tmp_path, capsys, monkeypatch):
+    from wordvec.train.checkpoint import save_checkpoint
+
+    ckpt = tmp_path / "ckpt"
+    model = Word2Vec(vector_size=8, min_count=1, epochs=2, workers=1)
+    model.build_vocab(str(small))
+    save_checkpoint(model, ckpt)
+    folder = _foreign(tmp_path, "foreign config.json and vocab.tsv")
+    before = _tree(folder)
+
+    def counted(*args, **kwargs):
+        raise AssertionError("counted the corpus before checking the output")
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", counted)
+    assert run_cli(["train", "--resume", str(ckpt), "-o", str(folder), "-q"]) == 2
+    _one_line_error(capsys, f"{folder}: is a folder that is not a wordvec model")
+    assert _tree(folder) == before
+
+
+def test_api_checkpoint_folder_is_checked_when_given(tmp_path):
+    from wordvec.train.checkpoint import CheckpointCallback
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(WordvecError, match="exists and is not a folder"):
+        CheckpointCallback(tmp_path / "file", every_words=100)
+    with pytest.raises(WordvecError, match="is a folder that is not a wordvec model"):
+        CheckpointCallback(_foreign(tmp_path, "own vectors.npy"), every_words=100)
+
+
+OTHER_WRITERS = {
+    "export word2vec to a folder": (lambda t, ro: ["export", "M", "--format", "word2vec-text", "-o", str(t)],
+                                    "{t}: is a folder, expected a file name"),
+    "export word2vec read-only": (lambda t, ro: ["export", "M", "--format", "word2vec-bin", "-o", str(ro / "v.bin")],
+                                  "{ro}/v.bin: cannot be written"),
+    "export projector read-only": (lambda t, ro: ["export", "M", "--format", "projector", "-o", str(ro / "p")],
+                                   "{ro}/p: cannot be written"),
+    "plot to a folder": (lambda t, ro: ["plot", "M", "-o", str(t)], "{t}: is a folder, expected a file name"),
+    "plot html read-only": (lambda t, ro: ["plot", "M", "--html", str(ro / "p.html")], "{ro}/p.html: cannot be written"),
+    "tutorial to a file": (lambda t, ro: ["tutorial", "C", "-o", str(t / "f")], "{t}/f: exists and is not a folder"),
+    "tutorial read-only": (lambda t, ro: ["tutorial", "C", "-o", str(ro / "tut")], "{ro}/tut: cannot be written"),
+    "tutorial into a foreign model/": (lambda t, ro: ["tutorial", "C", "-o", str(t / "tut")],
+                                       "{t}/tut/model: is a folder that is not a wordvec model"),
+    "demo to a file": (lambda t, ro: ["demo", "-o", str(t / "f")], "{t}/f: exists and is not a folder"),
+}
+
+
+@pytest.mark.parametrize("case", OTHER_WRITERS.values(), ids=OTHER_WRITERS.keys())
+def test_other_writing_commands_check_outputs_before_work(small, tmp_path, readonly, capsys, no_work, case):
+    import wordvec.data.demo as demo
+
+    no_work.setattr(demo, "demo_corpus", lambda *a, **k: (_ for _ in ()).throw(AssertionError("built the corpus")))
+    (tmp_path / "f").write_text("keep")
+    (tmp_path / "tut" / "model").mkdir(parents=True)
+    (tmp_path / "tut" / "model" / "vectors.npy").write_bytes(b"mine")
+    args, start = case
+    args = [a.replace("M", str(tmp_path / "no-model")) if a == "M" else a for a in args(tmp_path, readonly)]
+    args = [str(small) if a == "C" else a for a in args]
+    assert run_cli(args) == 2
+    _one_line_error(capsys, start.format(t=tmp_path, ro=readonly))
+    assert (tmp_path / "f").read_text() == "keep"
+    assert (tmp_path / "tut" / "model" / "vectors.npy").read_bytes() == b"mine"

@@ -159,7 +159,15 @@ def evaluate(model, analogies, similarity, restrict_vocab, method, case_sensitiv
 @click.option("--logdir", type=click.Path(path_type=Path), default=None, help="TensorBoard log folder (tensorboard).")
 def export(model, fmt, output, top, logdir):
     """Write the vectors in an exchange format."""
+    from ..atomic import check_writable
+
     check_positive("--top", top, none_ok=True)
+    if fmt == "tensorboard" and (logdir or output) is not None:
+        check_writable(logdir or output, folder=True)
+    elif fmt == "projector" and output is not None:
+        check_writable(output, folder=True)
+    elif output is not None:
+        check_writable(output, folder=False)
     wv = load_vectors(model)
     if fmt == "tensorboard":
         logdir = logdir or output

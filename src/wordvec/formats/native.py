@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_directory
+from ..atomic import atomic_directory, check_writable
 from ..errors import ModelFormatError, WordvecError
 
 FORMAT_NAME = "wordvec-model"
@@ -67,7 +67,9 @@ def check_replaceable(path: Path) -> None:
     """A save replaces the whole folder: refuse to do that to a folder that is not a model
     (``-o ~/Documents`` must not delete anything). File names prove nothing (a user's own
     ``vectors.npy``, another tool's ``config.json``): the folder must be empty or hold a
-    ``config.json`` that wordvec wrote."""
+    ``config.json`` that wordvec wrote. Also refuses, before any work, a path that is a file
+    or lies where nothing can be written."""
+    check_writable(path, folder=True)
     if not path.is_dir():
         return
     if not any(path.iterdir()):
