@@ -258,3 +258,88 @@ def test_other_writing_commands_check_outputs_before_work(small, tmp_path, reado
     _one_line_error(capsys, start.format(t=tmp_path, ro=readonly))
     assert (tmp_path / "f").read_text() == "keep"
     assert (tmp_path / "tut" / "model" / "vectors.npy").read_bytes() == b"mine"
+
+
+# ---------------------------------------------------------------- 4. corrupt compressed input
+def _bz2_streams(texts):
+    import bz2
+
+    return [bz2.compress(t.encode()) for t in texts]
+
+
+def _text(i):
+    return "\n".join(" ".join(f"p{i}w{j % 40}" for j in range(k, k + 12)) for k in range(300)) + "\n"
+
+
+def _archive(tmp_path, kind) -> Path:
+    import gzip
+
+    if kind == "bz2 second stream header flipped":
+        parts = _bz2_streams([_text(i) for i in range(3)])
+        second = bytearray(parts[1])
+        second[1] ^= 0x01  # "BZh" -> "B[h"
+        data, name = parts[0] + bytes(second) + parts[2], "c.txt.bz2"
+    elif kind == "bz2 trailing garbage":
+        data, name = b"".join(_bz2_streams([_text(0), _text(1)])) + b"not bzip2 at all", "c.txt.bz2"
+    elif kind == "bz2 truncated second stream":
+        parts = _bz2_streams([_text(0), _text(1)])
+        data, name = parts[0] + parts[1][: len(parts[1]) // 2], "c.txt.bz2"
+    elif kind == "gz trailing garbage":
+        data, name = gzip.compress(_text(0).encode()) + b"not gzip at all", "c.txt.gz"
+    elif kind == "gz corrupt data in the second member":
+        second = bytearray(gzip.compress(_text(1).encode()))
+        for k in range(20, len(second) - 8, 7):
+            second[k] ^= 0xFF
+        data, name = gzip.compress(_text(0).encode()) + bytes(second), "c.txt.gz"
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+ARCHIVES = ["bz2 second stream header flipped", "bz2 trailing garbage", "bz2 truncated second stream",
+            "gz trailing garbage", "gz corrupt data in the second member"]
+
+
+@pytest.mark.parametrize("kind", ARCHIVES)
+def test_corrupt_archives_are_errors_naming_the_file_in_every_reader(tmp_path, capsys, kind):
+    from wordvec.errors import CorpusError
+    from wordvec.text.documents import DocumentCorpus
+    from wordvec.tutorial.recipe import read_lines
+
+    path = _archive(tmp_path, kind)
+    assert run_cli(["train", str(path), "-o", str(tmp_path / "m"), "--min-count", "1", "-q"]) == 2
+    _one_line_error(capsys, f"{path}: read failed (")
+    assert not (tmp_path / "m").exists()
+    with pytest.raises(CorpusError, match=f"^{path}: read failed"):
+        list(DocumentCorpus(str(path)).token_blocks())
+    with pytest.raises(CorpusError, match=f"^{path}: read failed"):
+        read_lines(path)
+
+
+def test_every_bz2_stream_and_gz_member_is_read(tmp_path):
+    import gzip
+
+    from wordvec.text.corpus import open_binary
+
+    texts = [_text(i) for i in range(3)]
+    (tmp_path / "a.bz2").write_bytes(b"".join(_bz2_streams(texts)))
+    (tmp_path / "a.gz").write_bytes(b"".join(gzip.compress(t.encode()) for t in texts))
+    for name in ("a.bz2", "a.gz"):
+        with open_binary(tmp_path / name) as f:
+            assert f.read() == "".join(texts).encode()
+
+
+def test_corrupt_gz_c_format_model_is_a_model_format_error(tmp_path):
+    import gzip
+
+    from wordvec import WordVectors
+    from wordvec.errors import ModelFormatError
+
+    body = ("3000 2\n" + "".join(f"w{i} 0.{i} 0.5\n" for i in range(3000))).encode()
+    corrupt = bytearray(gzip.compress(body))
+    for k in range(30, len(corrupt) - 8, 5):
+        corrupt[k] ^= 0xFF  # zlib.error, which is no OSError
+    for name, data in {"garbage.txt.gz": gzip.compress(body) + b"junk", "corrupt.txt.gz": bytes(corrupt)}.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ModelFormatError, match=f"^{tmp_path / name}: unreadable"):
+            WordVectors.load_word2vec_format(tmp_path / name)
