@@ -343,3 +343,127 @@ def test_corrupt_gz_c_format_model_is_a_model_format_error(tmp_path):
         (tmp_path / name).write_bytes(data)
         with pytest.raises(ModelFormatError, match=f"^{tmp_path / name}: unreadable"):
             WordVectors.load_word2vec_format(tmp_path / name)
+
+
+# ---------------------------------------------------------------- 5. model readers block or blow up
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("models") / "good"
+    model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1, hs=True)
+    model.fit([["alpha", "beta", "gamma", "delta"], ["alpha", "beta", "gamma"], ["alpha", "beta"], ["alpha"]])
+    model.save(path)
+    return path
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def _load_all(path):
+    """Every loader of a model folder, and each must finish (a FIFO would hang forever)."""
+    from wordvec import WordVectors
+    from wordvec.errors import ModelFormatError
+
+    for load in (lambda: Word2Vec.load(path), lambda: Word2Vec.load(path, mmap=True), lambda: WordVectors.load(path)):
+        with pytest.raises(ModelFormatError) as e:
+            load()
+        yield str(e.value)
+
+
+@pytest.mark.parametrize("name", ["vocab.tsv", "vectors.npy", "syn1.npy", "config.json"])
+def test_a_fifo_in_a_model_folder_is_refused_not_waited_on(model_dir, tmp_path, capsys, name):
+    import os
+
+    path = _copy(model_dir, tmp_path / "m")
+    (path / name).unlink()
+    os.mkfifo(path / name)
+    for message in _load_all(path):
+        assert message == f"{path / name}: not a regular file"
+    assert run_cli(["similar", str(path), "alpha"]) == 2
+    _one_line_error(capsys, f"{path / name}: not a regular file")
+
+
+def test_a_fifo_given_as_a_c_format_model_is_refused(tmp_path, capsys):
+    import os
+
+    from wordvec import WordVectors
+    from wordvec.errors import ModelFormatError
+
+    fifo = tmp_path / "vectors.bin"
+    os.mkfifo(fifo)
+    for binary in (None, True, False):
+        with pytest.raises(ModelFormatError, match=f"^{fifo}: not a regular file$"):
+            WordVectors.load_word2vec_format(fifo, binary=binary)
+    assert run_cli(["similar", str(fifo), "alpha"]) == 2
+    _one_line_error(capsys, f"{fifo}: not a regular file")
+
+
+def test_a_5000_digit_integer_in_config_json(model_dir, tmp_path, capsys):
+    path = _copy(model_dir, tmp_path / "m")
+    text = (path / "config.json").read_text()
+    (path / "config.json").write_text(text.replace('"vocab_size": 4', '"vocab_size": ' + "9" * 5000))
+    for message in _load_all(path):
+        assert message.startswith(f"{path / 'config.json'}: not valid JSON (")
+    assert run_cli(["similar", str(path), "alpha"]) == 2
+    _one_line_error(capsys, f"{path / 'config.json'}: not valid JSON (")
+
+
+def test_vectors_wider_than_training_allows_are_refused_before_allocating(model_dir, tmp_path, monkeypatch):
+    import json
+
+    path = _copy(model_dir, tmp_path / "m")
+    cfg = json.loads((path / "config.json").read_text())
+    cfg.update(vector_size=120_000, arrays=["vectors"])
+    (path / "config.json").write_text(json.dumps(cfg))
+    np.save(path / "vectors.npy", np.zeros((4, 120_000), np.float32))
+
+    real_load = np.load
+
+    def no_load(file, *args, **kwargs):
+        if Path(file).name == "vectors.npy":
+            raise AssertionError("allocated before checking the dimensions")
+        return real_load(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "load", no_load)
+    for message in _load_all(path):
+        assert message == f"{path / 'config.json'}: vector_size=120000 is more than 100,000 dimensions (the most wordvec trains)"
+
+
+def test_a_header_not_matching_the_config_is_refused_before_np_load(model_dir, tmp_path, monkeypatch):
+    path = _copy(model_dir, tmp_path / "m")
+    np.save(path / "vectors.npy", np.zeros((1, 16), np.float32))
+
+    real_load = np.load
+
+    def no_load(file, *args, **kwargs):
+        if Path(file).name == "vectors.npy":
+            raise AssertionError("allocated before checking the shape")
+        return real_load(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "load", no_load)
+    for message in _load_all(path):
+        assert message == f"{path / 'vectors.npy'}: shape (1, 16) does not match the model (4 x 4)"
+
+
+@pytest.mark.parametrize("command, advice", [
+    (["similar", "{m}", "alpha"], "the model does not fit in this machine's memory"),
+    (["export", "{m}", "--format", "word2vec-text", "-o", "{t}/v.txt"], "the model does not fit in this machine's memory"),
+    (["train", "{c}", "-o", "{t}/out", "-q"], "--max-vocab-size"),
+], ids=["similar", "export", "train"])
+def test_out_of_memory_advice_fits_the_command(model_dir, small, tmp_path, capsys, monkeypatch, command, advice):
+    import wordvec.formats.native as native
+
+    def oom(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(native, "load_model_dir", oom)
+    monkeypatch.setattr(Word2Vec, "build_vocab", oom)
+    args = [a.format(m=model_dir, t=tmp_path, c=small) for a in command]
+    assert run_cli(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wordvec: error: out of memory (") and advice in err and err.count("\n") == 1, err
+    if command[0] != "train":
+        assert "--max-vocab-size" not in err

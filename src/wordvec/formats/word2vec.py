@@ -30,6 +30,8 @@ _MAX_DIM = 1_000_000
 
 def _open_bytes(path: Path):
     """The whole file as a bytes-like object: memory-mapped, or decompressed for .gz."""
+    if path.exists() and not path.is_dir() and not path.is_file():  # a FIFO would block forever
+        raise ModelFormatError(f"{path}: not a regular file")
     try:
         if path.suffix == ".gz":
             with gzip.open(path, "rb") as f:
