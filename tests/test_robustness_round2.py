@@ -467,3 +467,31 @@ def test_out_of_memory_advice_fits_the_command(model_dir, small, tmp_path, capsy
     assert err.startswith("wordvec: error: out of memory (") and advice in err and err.count("\n") == 1, err
     if command[0] != "train":
         assert "--max-vocab-size" not in err
+
+
+# ---------------------------------------------------------------- 6. issue item 7
+def test_a_utf8_bom_is_not_part_of_the_first_word(tmp_path):
+    import gzip
+
+    from wordvec.text.documents import DocumentCorpus
+
+    text = "alpha beta gamma\n" * 20
+    for name, data in {"bom.txt": b"\xef\xbb\xbf" + text.encode(),
+                       "bom.txt.gz": gzip.compress(b"\xef\xbb\xbf" + text.encode())}.items():
+        (tmp_path / name).write_bytes(data)
+        model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1).fit(str(tmp_path / name))
+        assert sorted(model.wv.index_to_key) == ["alpha", "beta", "gamma"]
+        tokens = {t for block in DocumentCorpus(str(tmp_path / name)).token_blocks() for t in block}
+        assert b"\xef\xbb\xbfalpha" not in tokens and b"alpha" in tokens
+
+
+def test_evaluate_json_prints_null_not_nan(model_dir, tmp_path, capsys):
+    import json
+
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("alpha\tbeta\t5.0\nnone\there\t3.0\n")  # one pair: no correlation (NaN)
+    code = run_cli(["evaluate", str(model_dir), "--similarity", str(pairs), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0 and "NaN" not in out
+    result = json.loads(out)["similarity"]["pairs.txt"]
+    assert result["spearman"] is None and result["pearson"] is None

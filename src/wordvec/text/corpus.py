@@ -111,16 +111,31 @@ class _Bz2Streams(io.RawIOBase):
         super().close()
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 class _Checked:
     """A corpus file whose read errors (corrupt or truncated archives: OSError, EOFError,
     zlib.error) are one ``CorpusError`` naming the file, for every reader of corpora."""
 
     def __init__(self, path: Path, f):
         self.path, self._f = path, f
+        self._first = True
 
     def read(self, n: int = -1) -> bytes:
         try:
-            return self._f.read(n)
+            data = self._f.read(n)
+            if self._first and data:
+                # A UTF-8 byte-order mark (Windows editors) is no part of the first word.
+                self._first = False
+                while len(data) < 3 and _BOM.startswith(data) and n != -1:
+                    more = self._f.read(n)
+                    if not more:
+                        break
+                    data += more
+                if data.startswith(_BOM):
+                    data = data[3:] or self._f.read(n)
+            return data
         except (OSError, EOFError, ValueError, zlib.error) as e:
             raise CorpusError(f"{self.path}: read failed ({e})") from None
 
