@@ -113,6 +113,27 @@ def _prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
 
+def check_writable(path, folder: bool) -> None:
+    """Before any work: can ``path`` (a folder, else a file) be saved? Its type, and a real
+    probe of the folder it will be written in: a temporary folder is made there and removed
+    (``os.access`` says yes to root on read-only places such as /sys). Saving later
+    (``atomic_file``/``atomic_directory``) does the same, but only after the hours of work."""
+    path = _target(path)
+    if folder and path.exists() and not path.is_dir():
+        raise WordvecError(f"{path}: exists and is not a folder")
+    if not folder and path.is_dir():
+        raise WordvecError(f"{path}: is a folder, expected a file name")
+    where = _parent(path)
+    while not os.path.lexists(where) and where != where.parent:  # missing folders are created
+        where = where.parent
+    if not where.is_dir():
+        raise WordvecError(f"{path}: cannot be created: {where} is not a folder")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=_prefix(path), suffix=".tmp", dir=where))
+    except OSError as e:
+        raise WordvecError(f"{path}: cannot be written ({where}: {e.strerror or e})") from None
+
+
 @contextlib.contextmanager
 def atomic_file(path, mode: str = "wb"):
     """Open a temporary file beside ``path``; on success it replaces ``path`` atomically.

@@ -15,3 +15,8 @@ class CorpusError(WordvecError):
 
 class ModelFormatError(WordvecError):
     """A model or vector file is malformed; it is rejected, never executed."""
+
+
+class TrainingDiverged(WordvecError):
+    """The loss or the weights became infinite or NaN (the learning rate is too large).
+    The weights are unusable; nothing is saved over the last good checkpoint."""

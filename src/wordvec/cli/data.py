@@ -21,6 +21,9 @@ def demo(output, epochs, quiet, logdir):
     """Train on a corpus made from the Python standard library's own documentation
     (no download, no network) and show nearest neighbours."""
     from ..data.demo import demo_corpus, run_demo
+    from ..formats.native import check_replaceable
+
+    check_replaceable(output)  # before the corpus is built and trained on
 
     callbacks = tensorboard_callbacks(logdir or output.parent / "runs", run_name=None)
     t0 = time.perf_counter()

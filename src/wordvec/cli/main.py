@@ -43,8 +43,19 @@ class Group(click.Group):
             click.echo(f"wordvec: error: {where}{e.strerror or e}", err=True)
             sys.exit(2)
         except MemoryError:
-            click.echo("wordvec: error: out of memory (try a smaller vocabulary: --max-vocab-size)", err=True)
+            click.echo(f"wordvec: error: out of memory ({_memory_advice(ctx.invoked_subcommand)})", err=True)
             sys.exit(2)
+
+
+def _memory_advice(command) -> str:
+    """What the user can change, for the command that ran out of memory."""
+    if command == "train":
+        return "try a smaller vocabulary: --max-vocab-size or --max-final-vocab, or fewer --dim"
+    if command == "demo":
+        return "the demo needs more memory than this machine has free"
+    if command == "tutorial":
+        return "try a smaller --vocab-size, --dim or --batch-size"
+    return "the model does not fit in this machine's memory; query it on a machine with more"
 
 
 def _warning_line(message, category, filename, lineno, file=None, line=None):

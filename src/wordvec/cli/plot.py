@@ -28,6 +28,11 @@ def plot(model, words, top, neighbors, n_neighbors, method, output, html, seed, 
 
     if output is None and html is None:
         raise ParameterError("give -o/--output FILE (.png, .svg, .pdf) and/or --html FILE")
+    from ..atomic import check_writable
+
+    for path in (output, html):
+        if path is not None:
+            check_writable(path, folder=False)
     word_list = None if words is None else [w.strip() for w in words.split(",") if w.strip()]
     wv = WordVectors.load(model, mmap=True)
     drawn = plot_words(wv, output, words=word_list, top=top, neighbors=neighbors, n_neighbors=n_neighbors,

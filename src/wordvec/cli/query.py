@@ -3,6 +3,7 @@ exchange trained vectors. MODEL is a wordvec model folder or a word2vec C-format
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
@@ -106,6 +107,17 @@ def predict(model, context, topn, method):
     _print_pairs(predict_output_word(w2v, words, topn=topn, method=method))
 
 
+def _json_safe(value):
+    """``value`` with every non-finite float (a correlation of no pairs: NaN) as None."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--analogies", type=click.Path(path_type=Path), help="questions-words file (': section' headers).")
@@ -136,7 +148,7 @@ def evaluate(model, analogies, similarity, restrict_vocab, method, case_sensitiv
     if similarity:
         out["similarity"] = sims
     if as_json:
-        click.echo(json.dumps(out, sort_keys=True))
+        click.echo(json.dumps(_json_safe(out), sort_keys=True, allow_nan=False))  # NaN is not JSON: null
         return
     if result is not None:
         click.echo(f"analogies: {analogies} ({method}, top {restrict_vocab:,} words)")
@@ -159,7 +171,15 @@ def evaluate(model, analogies, similarity, restrict_vocab, method, case_sensitiv
 @click.option("--logdir", type=click.Path(path_type=Path), default=None, help="TensorBoard log folder (tensorboard).")
 def export(model, fmt, output, top, logdir):
     """Write the vectors in an exchange format."""
+    from ..atomic import check_writable
+
     check_positive("--top", top, none_ok=True)
+    if fmt == "tensorboard" and (logdir or output) is not None:
+        check_writable(logdir or output, folder=True)
+    elif fmt == "projector" and output is not None:
+        check_writable(output, folder=True)
+    elif output is not None:
+        check_writable(output, folder=False)
     wv = load_vectors(model)
     if fmt == "tensorboard":
         logdir = logdir or output

@@ -150,6 +150,7 @@ def _resume(resume_dir, corpus, output, checkpoint_every, params):
     there is already complete. Only --workers may change: the rest is remembered."""
     from click.core import ParameterSource
 
+    from ..formats.native import check_replaceable
     from ..train.checkpoint import is_complete, resume
 
     ctx = click.get_current_context()
@@ -160,6 +161,7 @@ def _resume(resume_dir, corpus, output, checkpoint_every, params):
     if is_complete(resume_dir):
         click.echo(f"{resume_dir}: training already complete; nothing to resume")
         return None, output, checkpoint_every
+    check_replaceable(output or resume_dir)  # before the corpus is counted and trained again
     try:
         model = resume(resume_dir, corpus=corpus, workers=params.get("workers"))
     except ParameterError as e:

@@ -20,12 +20,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_directory
+from ..atomic import atomic_directory, check_writable
 from ..errors import ModelFormatError, WordvecError
 
 FORMAT_NAME = "wordvec-model"
@@ -52,7 +53,8 @@ def unescape_word(text: str) -> str:
 
 
 def is_native_model(path) -> bool:
-    return Path(path).is_dir() and (Path(path) / "config.json").is_file()
+    # lexists: a config.json that is not a regular file (a FIFO) is a broken model, said so by read_config
+    return Path(path).is_dir() and os.path.lexists(Path(path) / "config.json")
 
 
 def save_model_dir(path, config: dict, words, counts, arrays: dict, tags=None) -> None:
@@ -63,23 +65,38 @@ def save_model_dir(path, config: dict, words, counts, arrays: dict, tags=None) -
         _write_model_files(tmp, config, words, counts, arrays, tags)
 
 
-_MODEL_FILES = {"config.json", "vocab.tsv", "tags.tsv"} | {f"{name}.npy" for name in ARRAYS}
-
-
 def check_replaceable(path: Path) -> None:
     """A save replaces the whole folder: refuse to do that to a folder that is not a model
-    (``-o ~/Documents`` must not delete anything)."""
+    (``-o ~/Documents`` must not delete anything). File names prove nothing (a user's own
+    ``vectors.npy``, another tool's ``config.json``): the folder must be empty or hold a
+    ``config.json`` that wordvec wrote. Also refuses, before any work, a path that is a file
+    or lies where nothing can be written."""
+    check_writable(path, folder=True)
     if not path.is_dir():
         return
-    names = {p.name for p in path.iterdir()}
-    if names <= _MODEL_FILES:
-        return  # empty, or only files of ours (a model, maybe a broken one)
-    try:
-        read_config(path)
-    except ModelFormatError:
+    if not any(path.iterdir()):
+        return  # an empty folder holds nothing to lose
+    why = _not_ours(path / "config.json")
+    if why:
         raise WordvecError(
             f"{path}: is a folder that is not a wordvec model; refusing to replace it "
-            "(saving replaces the whole folder: choose a new or model folder)") from None
+            f"({why}; saving replaces the whole folder: choose a new or model folder)")
+
+
+def _not_ours(cfg_path: Path) -> str:
+    """Why ``cfg_path`` is not a config.json that wordvec wrote ("" when it is one). Only
+    its identity is checked: a model of ours with a broken field may still be replaced."""
+    if not cfg_path.is_file():
+        return "no config.json"
+    try:
+        if cfg_path.stat().st_size > 1 << 30:
+            return "config.json too large"
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError, OSError):
+        return "its config.json is not valid JSON"
+    if not (isinstance(cfg, dict) and cfg.get("format") == FORMAT_NAME and isinstance(cfg.get("wordvec_version"), str)):
+        return "its config.json is not a wordvec model's"
+    return ""
 
 
 def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict, tags=None) -> None:
@@ -92,6 +109,9 @@ def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict, tag
                          for k, c in zip(keys, doc_counts))
     cfg["format"] = FORMAT_NAME
     cfg["format_version"] = FORMAT_VERSION
+    from .. import __version__
+
+    cfg.setdefault("wordvec_version", __version__)  # what check_replaceable knows our folders by
     cfg["vocab_size"] = len(words)
     cfg["arrays"] = sorted(k for k, v in arrays.items() if v is not None)
     with open(tmp / "vocab.tsv", "w", encoding="utf-8", newline="\n") as f:
@@ -116,16 +136,33 @@ def _json_default(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
+MAX_VECTOR_SIZE = 100_000  # as training allows (models.base): a larger header is refused before allocating
+
+
+def require_regular(file: Path, missing: str) -> None:
+    """``file`` must be a regular file: opening a FIFO (or a device) in its place would
+    block forever or read without end. ``missing``: the message when it does not exist."""
+    try:
+        st = os.stat(file)
+    except FileNotFoundError:
+        raise ModelFormatError(missing) from None
+    except OSError as e:
+        raise ModelFormatError(f"{file}: unreadable ({e.strerror or e})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ModelFormatError(f"{file}: not a regular file")
+
+
 def read_config(path) -> dict:
     path = Path(path)
     cfg_path = path / "config.json"
     if not path.exists():
         raise ModelFormatError(f"{path}: no such model")
-    if not cfg_path.is_file():
+    if not os.path.lexists(cfg_path):
         raise ModelFormatError(f"{path}: not a wordvec model folder (no config.json)")
+    require_regular(cfg_path, f"{path}: not a wordvec model folder (no config.json)")
     try:
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, ValueError) as e:  # ValueError: also an integer of over 4,300 digits
         raise ModelFormatError(f"{cfg_path}: not valid JSON ({e})") from None
     except RecursionError:
         raise ModelFormatError(f"{cfg_path}: not valid JSON (nested too deeply)") from None
@@ -170,6 +207,7 @@ def _check_config(cfg: dict, cfg_path: Path) -> None:
 
 def read_vocab(path) -> tuple[list[str], np.ndarray]:
     vocab_path = Path(path) / "vocab.tsv"
+    require_regular(vocab_path, f"{path}: model folder has no vocab.tsv")
     words, counts = [], []
     seen = set()
     try:
@@ -198,10 +236,11 @@ _COUNT = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit an int64
 _INT_TAG = re.compile(r"-?[0-9]{1,19}")
 
 
-def _check_npy_header(file: Path) -> None:
+def _check_npy_header(file: Path) -> tuple:
     """Read the .npy header without loading anything and reject what np.load must not
     see: pickles, object arrays, and headers that promise more (or less) data than the
-    file holds."""
+    file holds. Returns the shape."""
+    require_regular(file, f"{file}: missing")
     try:
         with open(file, "rb") as f:
             head = f.read(8)
@@ -234,11 +273,14 @@ def _check_npy_header(file: Path) -> None:
         raise ModelFormatError(
             f"{file}: header says {' x '.join(map(str, shape)) or 'a scalar'} {dtype} ({expected:,} bytes) but the file "
             f"holds {data_bytes:,} bytes of data ({'truncated' if data_bytes < expected else 'wrong header'}?)")
+    return shape
 
 
 def load_array(file: Path, rows: int | None, cols: int | None, mmap: bool) -> np.ndarray:
     """Load one float32 matrix with no pickle, checking it is what the config says."""
-    _check_npy_header(file)
+    shape = _check_npy_header(file)
+    if len(shape) == 2 and ((rows is not None and shape[0] != rows) or (cols is not None and shape[1] != cols)):
+        raise ModelFormatError(f"{file}: shape {shape} does not match the model ({rows} x {cols})")  # before np.load
     try:
         arr = np.load(file, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
@@ -273,6 +315,9 @@ def load_model_dir(path, mmap: bool = False) -> tuple[dict, list, np.ndarray, di
     dim = cfg.get("vector_size")
     if not isinstance(dim, int) or dim < 1:
         raise ModelFormatError(f"{path / 'config.json'}: vector_size must be a positive integer")
+    if dim > MAX_VECTOR_SIZE:
+        raise ModelFormatError(f"{path / 'config.json'}: vector_size={dim} is more than {MAX_VECTOR_SIZE:,} dimensions "
+                               "(the most wordvec trains)")
     arrays = {}
     names = cfg.get("arrays", ["vectors"])
     if "vectors" not in names:
@@ -293,6 +338,7 @@ def read_tags(path, n_tags: int) -> tuple[list, np.ndarray]:
     """(tags, document counts) from a model folder's tags.tsv, which must hold ``n_tags``
     distinct tags."""
     tags_path = Path(path) / "tags.tsv"
+    require_regular(tags_path, f"{path}: model folder has no tags.tsv")
     keys, counts, seen = [], [], set()
     try:
         with open(tags_path, encoding="utf-8", newline="\n") as f:

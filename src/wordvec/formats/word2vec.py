@@ -12,6 +12,7 @@ finite, words unique. Every rejection names the file and the line (text) or reco
 from __future__ import annotations
 
 import gzip
+import zlib
 import mmap
 import warnings
 from pathlib import Path
@@ -29,6 +30,8 @@ _MAX_DIM = 1_000_000
 
 def _open_bytes(path: Path):
     """The whole file as a bytes-like object: memory-mapped, or decompressed for .gz."""
+    if path.exists() and not path.is_dir() and not path.is_file():  # a FIFO would block forever
+        raise ModelFormatError(f"{path}: not a regular file")
     try:
         if path.suffix == ".gz":
             with gzip.open(path, "rb") as f:
@@ -41,7 +44,7 @@ def _open_bytes(path: Path):
         raise ModelFormatError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ModelFormatError(f"{path}: is a folder, not a word2vec file") from None
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:  # zlib.error: corrupt .gz data (not an OSError)
         raise ModelFormatError(f"{path}: unreadable ({e})") from None
 
 

@@ -19,6 +19,11 @@ any function around them, ``outputs_for_*`` included, inlined or not, slows the 
 
 Every block that predicts adds the exact negative log-likelihood of its predictions to
 ``loss``, which it takes and returns, so a kernel's loss sums in one fixed order.
+
+Every fastmath kernel is compiled with ``error_model="numpy"``: under fastmath a NaN
+divisor (weights that diverged) passes Numba's "divisor == 0" check and raised
+ZeroDivisionError from deep inside a kernel; with the numpy model a division never
+raises, NaN flows into the loss, and the job runner reports the divergence.
 """
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ _U32 = np.uint64(32)
 _FLUSH = 1e-200
 
 
-@njit(nogil=True, fastmath=True, inline="always")
+@njit(nogil=True, fastmath=True, inline="always", error_model="numpy")
 def sigmoid_and_prob(f, label):
     """sigmoid(f) and the probability given to ``label``, from one float32 exp and no
     subtraction (so tiny probabilities keep their precision)."""
@@ -45,7 +50,7 @@ def sigmoid_and_prob(f, label):
     return s, p
 
 
-@njit(nogil=True, fastmath=True, inline="always")
+@njit(nogil=True, fastmath=True, inline="always", error_model="numpy")
 def accumulate(prod, logsum, p):
     """Multiply probabilities and take one log per many: the exact log-likelihood at a
     fraction of the cost of a log per prediction."""
@@ -56,7 +61,7 @@ def accumulate(prod, logsum, p):
     return prod, logsum
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def subsample(tokens, start, stop, keep, sent, state):
     """Copy tokens[start:stop] into ``sent``, dropping each word w with probability
     1 - keep[w] / 2**32. Returns (kept, state)."""
@@ -97,7 +102,7 @@ def job_alpha(alpha0, alpha1, bounds, s):
     return np.float32(alpha0 + (alpha1 - alpha0) * ((bounds[s] - bounds[0]) / total))
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state):
     """Outputs for negative sampling: the centre word (label 1) then up to ``negative``
     noise words (label 0); a draw equal to the centre word is skipped, as in the C tool."""
@@ -134,7 +139,7 @@ def output_buffers(negative, codes, contexts):
     return np.empty(kmax, np.int64), np.empty(kmax, np.float32), np.empty((kmax, max(1, contexts)), np.float32)
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs):
     """Outputs ``rows[:k]`` (with labels) against contexts ``ctxbuf[:nc]``:
     add the context gradient into ``dctx`` and update the output rows in place (unless
@@ -169,7 +174,7 @@ def batch_update(weights, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_
     return -(logsum + math.log(prod))
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def hidden_update(weights, rows, labels, k, h, neu1e, alpha, learn_outputs):
     """One hidden vector ``h`` against outputs ``rows[:k]``: accumulate its gradient in
     ``neu1e`` and update the output rows (unless ``learn_outputs`` is False). ``h`` may be

@@ -23,7 +23,7 @@ from .blocks import (job_alpha, longest_sentence, output_buffers, outputs_for_co
                      subsample)
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def dbow_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negative, hs, train_words,
                   learn_words, learn_tags, learn_outputs, alpha, ctx, ctxbuf, dctx, rows, labels, grad, loss, state):
     """PV-DBOW over one (subsampled) document ``sent[:n]`` with tag rows ``tags``.
@@ -71,7 +71,7 @@ def dbow_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negati
     return loss, terms, state
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def dm_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negative, hs, dm_mean,
                 learn_words, learn_tags, learn_outputs, alpha, h, neu1e, rows, labels, loss, state):
     """PV-DM (mean or sum) over one document. Returns (loss, terms, state)."""
@@ -122,7 +122,7 @@ def dm_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negative
     return loss, terms, state
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def dm_concat_document(sent, n, tags, syn0, dv, null, syn1, syn1neg, tables, window, negative, hs,
                        learn_words, learn_tags, learn_outputs, alpha, h, neu1e, rows, labels, loss, state):
     """PV-DM with concatenation: [tags | window left | window right], missing words padded
@@ -172,7 +172,7 @@ def dm_concat_document(sent, n, tags, syn0, dv, null, syn1, syn1neg, tables, win
     return loss, terms, state
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _document(mode, sent, n, tags, syn0, dv, null, syn1, syn1neg, tables, window, negative, hs, dm_mean, dbow_words,
               learn_words, learn_tags, learn_outputs, alpha, ctx, ctxbuf, dctx, h, neu1e, rows, labels, grad, loss, state):
     """One document in the model's mode (0 PV-DBOW, 1 PV-DM, 2 PV-DM concatenated)."""
@@ -200,7 +200,7 @@ def _scratch(syn0, window, max_tags, negative, codes, hidden):
     return ctx, ctxbuf, dctx, h, neu1e, rows, labels, grad
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def doc2vec_job(tokens, bounds, sent_doc, tag_ptr, tag_rows, syn0, dv, null, syn1, syn1neg, tables, mode, window,
                 negative, hs, dm_mean, dbow_words, max_tags, hidden, alpha0, alpha1, seed):
     """A training job: sentences of ``tokens`` (split by ``bounds``), sentence s belonging
@@ -225,7 +225,7 @@ def doc2vec_job(tokens, bounds, sent_doc, tag_ptr, tag_rows, syn0, dv, null, syn
     return loss, terms, effective
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def infer_documents(tokens, bounds, first, last, out, syn0, null, syn1, syn1neg, tables, mode, window, negative, hs,
                     dm_mean, max_tags, hidden, epochs, alpha, min_alpha, seeds):
     """Inference for documents ``first..last-1`` (``tokens[bounds[d]:bounds[d + 1]]``): each

@@ -20,7 +20,7 @@ from .blocks import (add_rows, batch_update, draw_outputs, gather_rows, hidden_u
                      longest_sentence, output_buffers, shrunk_window, subsample)
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, alpha0, alpha1, seed):
     dim = syn0.shape[1]
     # The tables' arrays, taken out once: reading a field of ``tables`` in the loop costs a
@@ -63,7 +63,7 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, 
     return loss, terms, effective
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, cbow_mean, alpha0, alpha1, seed):
     dim = syn0.shape[1]
     # The tables' arrays, taken out once: reading a field of ``tables`` in the loop costs a

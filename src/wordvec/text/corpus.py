@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import gzip
+import io
 import os
 import warnings
 import zlib
@@ -60,14 +61,104 @@ def find_files(path: str | os.PathLike) -> list[Path]:
     return [p]
 
 
+_BZ2_IN = 1 << 16  # compressed bytes read at a time
+_BZ2_OUT = 1 << 20  # most decompressed bytes made at a time (bzip2 can inflate a lot)
+
+
+class _Bz2Streams(io.RawIOBase):
+    """Every stream of a (possibly concatenated) .bz2 file, strictly. Python's ``bz2``
+    stops quietly at the first stream that does not decode and calls the rest "trailing
+    data": a corrupt second stream trained on a third of the text with no word said. Here
+    anything after a stream must be a whole valid stream, else OSError; a file that ends
+    inside one is EOFError (as ``bz2``)."""
+
+    def __init__(self, path: Path):
+        self._fp = open(path, "rb")
+        self._dec = bz2.BZ2Decompressor()
+        self._pending = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        dec = self._dec
+        if dec.eof:
+            rest = dec.unused_data or self._fp.read(_BZ2_IN)
+            if not rest:
+                self._done = True
+                return
+            self._dec = dec = bz2.BZ2Decompressor()  # the next stream: garbage raises OSError here
+            self._pending = dec.decompress(rest, _BZ2_OUT)
+            return
+        raw = b""
+        if dec.needs_input:
+            raw = self._fp.read(_BZ2_IN)
+            if not raw:
+                raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+        self._pending = dec.decompress(raw, _BZ2_OUT)
+
+    def readinto(self, b) -> int:
+        while not self._pending and not self._done:
+            self._fill()
+        n = min(len(b), len(self._pending))
+        b[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._fp.close()
+        super().close()
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class _Checked:
+    """A corpus file whose read errors (corrupt or truncated archives: OSError, EOFError,
+    zlib.error) are one ``CorpusError`` naming the file, for every reader of corpora."""
+
+    def __init__(self, path: Path, f):
+        self.path, self._f = path, f
+        self._first = True
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            data = self._f.read(n)
+            if self._first and data:
+                # A UTF-8 byte-order mark (Windows editors) is no part of the first word.
+                self._first = False
+                while len(data) < 3 and _BOM.startswith(data) and n != -1:
+                    more = self._f.read(n)
+                    if not more:
+                        break
+                    data += more
+                if data.startswith(_BOM):
+                    data = data[3:] or self._f.read(n)
+            return data
+        except (OSError, EOFError, ValueError, zlib.error) as e:
+            raise CorpusError(f"{self.path}: read failed ({e})") from None
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def open_binary(path: Path):
-    """Open a corpus file for reading bytes, decompressing .gz and .bz2 transparently."""
+    """Open a corpus file for reading bytes, decompressing .gz and .bz2 transparently:
+    every member or stream is read, and corruption or trailing garbage is a CorpusError
+    naming the file (gzip already refuses trailing garbage; bz2 is read by _Bz2Streams)."""
     try:
         if path.suffix == ".gz":
-            return gzip.open(path, "rb")
+            return _Checked(path, gzip.open(path, "rb"))
         if path.suffix == ".bz2":
-            return bz2.open(path, "rb")
-        return open(path, "rb")
+            return _Checked(path, io.BufferedReader(_Bz2Streams(path), BLOCK_BYTES))
+        return _Checked(path, open(path, "rb"))
     except OSError as e:
         raise CorpusError(f"{path}: cannot open ({e.strerror or e})") from None
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from .callbacks import Callback
 from ..errors import CorpusError, ModelFormatError, ParameterError, WordvecError
-from ..formats.native import load_model_dir, read_config
+from ..formats.native import check_replaceable, load_model_dir, read_config
 from ..params import check_int, check_number
 
 _EVERY = re.compile(r"^\s*(?:(?P<words>\d[\d_]*)|(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>s|m|h))\s*$")
@@ -85,6 +85,7 @@ class CheckpointCallback(Callback):
         if every_words is None and every_seconds is None:
             raise ParameterError("CheckpointCallback: give every_words or every_seconds (or both)")
         self.model_dir = Path(model_dir)
+        check_replaceable(self.model_dir)  # a bad folder is found now, not at the first checkpoint
         self.every_words = every_words
         self.every_seconds = every_seconds
         self.every = every if every is not None else (
@@ -217,6 +218,7 @@ def train_with_checkpoints(model, model_dir, callbacks=(), progress: bool = Fals
     is abandoned (atomic save) and the last good one stays as it was."""
     from .runner import TrainingInterrupted
 
+    check_replaceable(Path(model_dir))  # the Ctrl-C checkpoint must have somewhere to go
     cbs = list(callbacks)
     if every is not None:
         cbs.append(CheckpointCallback(model_dir, every=every))

@@ -15,6 +15,7 @@ What a model provides (see ``wordvec.models.base.EmbeddingModel``): ``encoded_``
 """
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -22,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import ParameterError, WordvecError
+from ..errors import ParameterError, TrainingDiverged, WordvecError
 from .callbacks import Callback, CallbackList, ProgressBar
 
 _PARTIAL_KEYS = ("loss_sum", "loss_terms", "effective_words", "words", "seconds")
@@ -60,6 +61,22 @@ def words_in_done_jobs(model) -> int:
         return 0
     jobs = model.encoded_.jobs(model.batch_words)
     return int(model.encoded_.offsets[jobs[model.jobs_done_ - 1, 1]])
+
+
+def diverged(model, epoch: int, what: str) -> TrainingDiverged:
+    alpha = float(model.effective_alpha)
+    return TrainingDiverged(
+        f"training diverged in epoch {epoch + 1}: {what} became infinite or NaN (the learning rate alpha={alpha:g} "
+        f"is too large for this corpus and model); train again with a smaller alpha (--alpha), e.g. {alpha / 10:g}")
+
+
+def check_weights(model, epoch: int) -> None:
+    """Every trained array finite, else ``TrainingDiverged``: run before a checkpoint or the
+    end of an epoch, so diverged weights never reach a save (one pass over the weights, far
+    less than an epoch's work). Hogwild threads may have spread NaN where no loss shows it."""
+    for name, a in model.trained_arrays().items():
+        if a is not None and not np.isfinite(a).all():
+            raise diverged(model, epoch, f"the weights ({name})")
 
 
 def check_callbacks(callbacks, progress: bool) -> CallbackList:
@@ -136,6 +153,8 @@ class EpochRun:
                         break
                     job = self._job(j, fh)
                     loss, terms, eff = self.model.run_job(job)
+                    if not math.isfinite(loss):  # one float per job: divergence is noticed at once
+                        raise diverged(self.model, self.epoch, "the loss")
                     self.results.put((j, len(job.tokens), loss, terms, eff, job.alpha1))
         except BaseException as e:  # surfaced in the main thread
             self.results.put(e)
@@ -226,6 +245,7 @@ class EpochRun:
                 if safe_at is not None and len(self.finished) >= safe_at - self.start_job:
                     model.jobs_done_ = safe_at
                     self._keep_partial(now - started)
+                    check_weights(model, epoch)  # a checkpoint never holds diverged weights
                     model.run_safe_point_calls()
                     self._release()
                     safe_at = None
@@ -250,6 +270,7 @@ class EpochRun:
         if error is not None:
             self._record_partial()
             raise error
+        check_weights(model, epoch)  # before the epoch-end checkpoint or the final save
         loss, terms, eff, words, seconds = _epoch_totals(self.carried, *self.sums, time.perf_counter() - started)
         return {
             "epoch": epoch,

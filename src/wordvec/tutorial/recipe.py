@@ -86,6 +86,18 @@ class TutorialRun:
         return self.model.history_[-1] if self.model.history_ else {}
 
 
+def _check_outputs(output: Path) -> None:
+    """Every path the recipe writes, checked before any work (type, a writable place, and a
+    ``model/`` that is not someone else's folder)."""
+    from ..atomic import check_writable
+    from ..formats.native import check_replaceable
+
+    check_writable(output, folder=True)
+    for name in ("vectors.tsv", "metadata.tsv"):
+        check_writable(output / name, folder=False)
+    check_replaceable(output / "model")
+
+
 def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int = 10, window_size: int = 2,
                  num_ns: int = 4, embedding_dim: int = 128, epochs: int = 20, batch_size: int = 1024,
                  loss: str = "softmax", learning_rate: float = 1e-3, seed: int = 42, engine: str = "auto",
@@ -100,8 +112,7 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
 
     output = Path(output)
     check_int("epochs", epochs, 1)
-    if output.exists() and not output.is_dir():
-        raise CorpusError(f"{output}: exists and is not a folder")
+    _check_outputs(output)
     settings = dict(embedding_dim=embedding_dim, loss=loss, learning_rate=learning_rate, batch_size=batch_size,
                     epochs=epochs, drop_remainder=drop_remainder, seed=seed, engine=engine, device=device,
                     threads=threads)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_file
+from ..atomic import atomic_file, check_writable
 from ..train.callbacks import Callback
 from ..errors import ParameterError, WordvecError
 from ..params import check_int
@@ -203,6 +203,7 @@ class TensorBoardCallback(Callback):
     def __init__(self, logdir, run_name=None, eval_analogies=None, eval_similarity=(), hparams=None,
                  projector_top=None):
         self.logdir = Path(logdir)
+        check_writable(self.logdir, folder=True)  # now, not at the first report
         self.run_name = run_name
         self.eval_analogies = Path(eval_analogies) if eval_analogies else None
         if isinstance(eval_similarity, (str, Path)):

@@ -1,0 +1,497 @@
+"""Trust, round two (issue 18): each fault is fixed as a class, and each case here failed
+before the fix. Errors a user causes are one line naming the file/line/parameter and exit 2
+from the CLI, never a traceback."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from wordvec import Word2Vec
+from wordvec.errors import TrainingDiverged, WordvecError
+
+
+def _corpus(path: Path, sentences: int = 400, vocab: int = 60, seed: int = 0) -> Path:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(vocab)]
+    with open(path, "w") as f:
+        for _ in range(sentences):
+            f.write(" ".join(rng.choice(words) for _ in range(rng.randint(5, 20))) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return _corpus(tmp_path_factory.mktemp("round2") / "corpus.txt")
+
+
+def _tree(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------- 1. divergence
+DIVERGING = {
+    "skip-gram alpha 10": ["--alpha", "10"],
+    "hs alpha 10": ["--alpha", "10", "--hs", "--negative", "0"],
+    "cbow-sum alpha 10": ["--alpha", "10", "--cbow", "--cbow-sum"],
+    "doc2vec alpha 10": ["--model", "doc2vec", "--alpha", "10"],
+}
+
+
+@pytest.mark.parametrize("flags", DIVERGING.values(), ids=DIVERGING.keys())
+def test_divergence_is_one_line_and_writes_nothing(small, tmp_path, capsys, flags):
+    out = tmp_path / "m"
+    dim = [] if "doc2vec" in flags else ["--dim", "10"]
+    code = run_cli(["train", str(small), "-o", str(out), *dim, "--epochs", "3", "--min-count", "1", "-q",
+                    "--workers", "1", *flags])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("wordvec: error: training diverged in epoch ") and err.count("\n") == 1, err
+    assert "smaller alpha (--alpha)" in err
+    assert not out.exists()
+
+
+def test_divergence_keeps_the_last_good_checkpoint(small, tmp_path, capsys):
+    out = tmp_path / "m"
+    assert run_cli(["train", str(small), "-o", str(out), "--dim", "10", "--epochs", "1", "--min-count", "1",
+                    "-q", "--workers", "1"]) == 0
+    before = _tree(out)
+    code = run_cli(["train", str(small), "-o", str(out), "--dim", "10", "--epochs", "3", "--min-count", "1", "-q",
+                    "--workers", "2", "--alpha", "10", "--checkpoint-every", "200"])
+    assert code == 2 and "training diverged" in capsys.readouterr().err
+    assert _tree(out) == before
+
+
+def test_divergence_in_the_api(small):
+    with pytest.raises(TrainingDiverged, match=r"alpha=10 is too large"):
+        Word2Vec(vector_size=10, min_count=1, epochs=2, workers=1, alpha=10).fit(str(small))
+
+
+def test_nan_weights_never_raise_zero_division_in_a_kernel():
+    # Weights already NaN: under fastmath a NaN divisor passed Numba's "== 0" check and
+    # raised ZeroDivisionError; now the kernel returns a NaN loss.
+    from wordvec.kernels.word2vec import cbow_job, skipgram_job
+
+    model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1, hs=True, sample=0)
+    model.build_vocab([["a", "b", "c", "d"]] * 20)
+    model.wv.vectors[:] = np.nan
+    tokens = np.arange(4, dtype=np.int32)
+    bounds = np.array([0, 4], dtype=np.int64)
+    for job in (lambda: skipgram_job(tokens, bounds, model.wv.vectors, model.syn1, model.syn1neg, model.tables_, 2,
+                                     5, True, np.float32(0.1), np.float32(0.1), np.uint64(1)),
+                lambda: cbow_job(tokens, bounds, model.wv.vectors, model.syn1, model.syn1neg, model.tables_, 2, 5,
+                                 True, False, np.float32(0.1), np.float32(0.1), np.uint64(1))):
+        loss, _, _ = job()
+        assert not np.isfinite(loss)
+
+
+# ---------------------------------------------------------------- 2. someone else's folder
+def _foreign(tmp_path, kind):
+    folder = tmp_path / "theirs"
+    folder.mkdir()
+    if kind == "own vectors.npy":
+        np.save(folder / "vectors.npy", np.ones((3, 2), np.float32))
+    elif kind == "foreign config.json and vocab.tsv":
+        (folder / "config.json").write_text('{"model_type": "bert", "hidden_size": 768}')
+        (folder / "vocab.tsv").write_text("[PAD]\t0\n")
+    elif kind == "config.json not JSON":
+        (folder / "config.json").write_text("hidden_size = 768\n")
+    elif kind == "wordvec format but no wordvec keys":
+        (folder / "config.json").write_text('{"format": "wordvec-model", "format_version": 1}')
+    return folder
+
+
+FOREIGN = ["own vectors.npy", "foreign config.json and vocab.tsv", "config.json not JSON",
+           "wordvec format but no wordvec keys"]
+
+
+@pytest.mark.parametrize("kind", FOREIGN)
+def test_a_foreign_folder_is_never_replaced(small, tmp_path, capsys, monkeypatch, kind):
+    folder = _foreign(tmp_path, kind)
+    before = _tree(folder)
+
+    def no_counting(*args, **kwargs):
+        raise AssertionError("counted the corpus before checking the output folder")
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", no_counting)
+    assert run_cli(["train", str(small), "-o", str(folder), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"wordvec: error: {folder}: is a folder that is not a wordvec model") and err.count("\n") == 1
+    monkeypatch.undo()
+    model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1).fit([["a", "b"]] * 5)
+    with pytest.raises(WordvecError, match="is a folder that is not a wordvec model"):
+        model.save(folder)
+    with pytest.raises(WordvecError, match="is a folder that is not a wordvec model"):
+        model.wv.save(folder)
+    assert _tree(folder) == before
+
+
+def test_a_wordvec_model_and_an_empty_folder_are_replaced(tmp_path):
+    model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1).fit([["a", "b"]] * 5)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    model.save(empty)
+    model.save(empty)  # a model of ours
+    assert Word2Vec.load(empty).vector_size == 4
+
+
+# ---------------------------------------------------------------- 3. bad output paths found late
+@pytest.fixture
+def readonly(tmp_path):
+    """A folder nothing can be created in (as root, chmod is no bar: /sys is one)."""
+    import os
+    import tempfile
+
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        yield ro
+        ro.chmod(0o755)
+        return
+    for candidate in (Path("/sys/kernel"), Path("/proc")):
+        try:
+            os.rmdir(tempfile.mkdtemp(dir=candidate))
+        except OSError:
+            yield candidate
+            return
+    pytest.skip("no read-only place to write to")
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    def counted(*args, **kwargs):
+        raise AssertionError("did the work before checking the output")
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", counted)
+    import wordvec.cli.query as query
+    import wordvec.vectors.keyed as keyed
+
+    monkeypatch.setattr(query, "load_vectors", counted)
+    monkeypatch.setattr(keyed.WordVectors, "load", classmethod(counted))
+    import wordvec.tutorial.recipe as recipe
+
+    monkeypatch.setattr(recipe, "read_lines", counted)
+    return monkeypatch
+
+
+def _one_line_error(capsys, start):
+    err = capsys.readouterr().err
+    assert err.startswith(f"wordvec: error: {start}") and err.count("\n") == 1, err
+
+
+def test_train_output_that_is_a_file_is_refused_before_counting(small, tmp_path, capsys, no_work):
+    out = tmp_path / "model"
+    out.write_text("not a folder")
+    assert run_cli(["train", str(small), "-o", str(out), "-q"]) == 2
+    _one_line_error(capsys, f"{out}: exists and is not a folder")
+    assert out.read_text() == "not a folder"
+
+
+def test_train_output_in_a_read_only_place_is_refused_before_counting(small, readonly, capsys, no_work):
+    out = readonly / "wordvec-model"
+    assert run_cli(["train", str(small), "-o", str(out), "-q"]) == 2
+    _one_line_error(capsys, f"{out}: cannot be written ({readonly}: ")
+
+
+def test_resume_into_a_foreign_folder_is_refused_before_counting(small, tmp_path, capsys, monkeypatch):
+    from wordvec.train.checkpoint import save_checkpoint
+
+    ckpt = tmp_path / "ckpt"
+    model = Word2Vec(vector_size=8, min_count=1, epochs=2, workers=1)
+    model.build_vocab(str(small))
+    save_checkpoint(model, ckpt)
+    folder = _foreign(tmp_path, "foreign config.json and vocab.tsv")
+    before = _tree(folder)
+
+    def counted(*args, **kwargs):
+        raise AssertionError("counted the corpus before checking the output")
+
+    monkeypatch.setattr(Word2Vec, "build_vocab", counted)
+    assert run_cli(["train", "--resume", str(ckpt), "-o", str(folder), "-q"]) == 2
+    _one_line_error(capsys, f"{folder}: is a folder that is not a wordvec model")
+    assert _tree(folder) == before
+
+
+def test_api_checkpoint_folder_is_checked_when_given(tmp_path):
+    from wordvec.train.checkpoint import CheckpointCallback
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(WordvecError, match="exists and is not a folder"):
+        CheckpointCallback(tmp_path / "file", every_words=100)
+    with pytest.raises(WordvecError, match="is a folder that is not a wordvec model"):
+        CheckpointCallback(_foreign(tmp_path, "own vectors.npy"), every_words=100)
+
+
+OTHER_WRITERS = {
+    "export word2vec to a folder": (lambda t, ro: ["export", "M", "--format", "word2vec-text", "-o", str(t)],
+                                    "{t}: is a folder, expected a file name"),
+    "export word2vec read-only": (lambda t, ro: ["export", "M", "--format", "word2vec-bin", "-o", str(ro / "v.bin")],
+                                  "{ro}/v.bin: cannot be written"),
+    "export projector read-only": (lambda t, ro: ["export", "M", "--format", "projector", "-o", str(ro / "p")],
+                                   "{ro}/p: cannot be written"),
+    "plot to a folder": (lambda t, ro: ["plot", "M", "-o", str(t)], "{t}: is a folder, expected a file name"),
+    "plot html read-only": (lambda t, ro: ["plot", "M", "--html", str(ro / "p.html")], "{ro}/p.html: cannot be written"),
+    "tutorial to a file": (lambda t, ro: ["tutorial", "C", "-o", str(t / "f")], "{t}/f: exists and is not a folder"),
+    "tutorial read-only": (lambda t, ro: ["tutorial", "C", "-o", str(ro / "tut")], "{ro}/tut: cannot be written"),
+    "tutorial into a foreign model/": (lambda t, ro: ["tutorial", "C", "-o", str(t / "tut")],
+                                       "{t}/tut/model: is a folder that is not a wordvec model"),
+    "demo to a file": (lambda t, ro: ["demo", "-o", str(t / "f")], "{t}/f: exists and is not a folder"),
+}
+
+
+@pytest.mark.parametrize("case", OTHER_WRITERS.values(), ids=OTHER_WRITERS.keys())
+def test_other_writing_commands_check_outputs_before_work(small, tmp_path, readonly, capsys, no_work, case):
+    import wordvec.data.demo as demo
+
+    no_work.setattr(demo, "demo_corpus", lambda *a, **k: (_ for _ in ()).throw(AssertionError("built the corpus")))
+    (tmp_path / "f").write_text("keep")
+    (tmp_path / "tut" / "model").mkdir(parents=True)
+    (tmp_path / "tut" / "model" / "vectors.npy").write_bytes(b"mine")
+    args, start = case
+    args = [a.replace("M", str(tmp_path / "no-model")) if a == "M" else a for a in args(tmp_path, readonly)]
+    args = [str(small) if a == "C" else a for a in args]
+    assert run_cli(args) == 2
+    _one_line_error(capsys, start.format(t=tmp_path, ro=readonly))
+    assert (tmp_path / "f").read_text() == "keep"
+    assert (tmp_path / "tut" / "model" / "vectors.npy").read_bytes() == b"mine"
+
+
+# ---------------------------------------------------------------- 4. corrupt compressed input
+def _bz2_streams(texts):
+    import bz2
+
+    return [bz2.compress(t.encode()) for t in texts]
+
+
+def _text(i):
+    return "\n".join(" ".join(f"p{i}w{j % 40}" for j in range(k, k + 12)) for k in range(300)) + "\n"
+
+
+def _archive(tmp_path, kind) -> Path:
+    import gzip
+
+    if kind == "bz2 second stream header flipped":
+        parts = _bz2_streams([_text(i) for i in range(3)])
+        second = bytearray(parts[1])
+        second[1] ^= 0x01  # "BZh" -> "B[h"
+        data, name = parts[0] + bytes(second) + parts[2], "c.txt.bz2"
+    elif kind == "bz2 trailing garbage":
+        data, name = b"".join(_bz2_streams([_text(0), _text(1)])) + b"not bzip2 at all", "c.txt.bz2"
+    elif kind == "bz2 truncated second stream":
+        parts = _bz2_streams([_text(0), _text(1)])
+        data, name = parts[0] + parts[1][: len(parts[1]) // 2], "c.txt.bz2"
+    elif kind == "gz trailing garbage":
+        data, name = gzip.compress(_text(0).encode()) + b"not gzip at all", "c.txt.gz"
+    elif kind == "gz corrupt data in the second member":
+        second = bytearray(gzip.compress(_text(1).encode()))
+        for k in range(20, len(second) - 8, 7):
+            second[k] ^= 0xFF
+        data, name = gzip.compress(_text(0).encode()) + bytes(second), "c.txt.gz"
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+ARCHIVES = ["bz2 second stream header flipped", "bz2 trailing garbage", "bz2 truncated second stream",
+            "gz trailing garbage", "gz corrupt data in the second member"]
+
+
+@pytest.mark.parametrize("kind", ARCHIVES)
+def test_corrupt_archives_are_errors_naming_the_file_in_every_reader(tmp_path, capsys, kind):
+    from wordvec.errors import CorpusError
+    from wordvec.text.documents import DocumentCorpus
+    from wordvec.tutorial.recipe import read_lines
+
+    path = _archive(tmp_path, kind)
+    assert run_cli(["train", str(path), "-o", str(tmp_path / "m"), "--min-count", "1", "-q"]) == 2
+    _one_line_error(capsys, f"{path}: read failed (")
+    assert not (tmp_path / "m").exists()
+    with pytest.raises(CorpusError, match=f"^{path}: read failed"):
+        list(DocumentCorpus(str(path)).token_blocks())
+    with pytest.raises(CorpusError, match=f"^{path}: read failed"):
+        read_lines(path)
+
+
+def test_every_bz2_stream_and_gz_member_is_read(tmp_path):
+    import gzip
+
+    from wordvec.text.corpus import open_binary
+
+    texts = [_text(i) for i in range(3)]
+    (tmp_path / "a.bz2").write_bytes(b"".join(_bz2_streams(texts)))
+    (tmp_path / "a.gz").write_bytes(b"".join(gzip.compress(t.encode()) for t in texts))
+    for name in ("a.bz2", "a.gz"):
+        with open_binary(tmp_path / name) as f:
+            assert f.read() == "".join(texts).encode()
+
+
+def test_corrupt_gz_c_format_model_is_a_model_format_error(tmp_path):
+    import gzip
+
+    from wordvec import WordVectors
+    from wordvec.errors import ModelFormatError
+
+    body = ("3000 2\n" + "".join(f"w{i} 0.{i} 0.5\n" for i in range(3000))).encode()
+    corrupt = bytearray(gzip.compress(body))
+    for k in range(30, len(corrupt) - 8, 5):
+        corrupt[k] ^= 0xFF  # zlib.error, which is no OSError
+    for name, data in {"garbage.txt.gz": gzip.compress(body) + b"junk", "corrupt.txt.gz": bytes(corrupt)}.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ModelFormatError, match=f"^{tmp_path / name}: unreadable"):
+            WordVectors.load_word2vec_format(tmp_path / name)
+
+
+# ---------------------------------------------------------------- 5. model readers block or blow up
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("models") / "good"
+    model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1, hs=True)
+    model.fit([["alpha", "beta", "gamma", "delta"], ["alpha", "beta", "gamma"], ["alpha", "beta"], ["alpha"]])
+    model.save(path)
+    return path
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def _load_all(path):
+    """Every loader of a model folder, and each must finish (a FIFO would hang forever)."""
+    from wordvec import WordVectors
+    from wordvec.errors import ModelFormatError
+
+    for load in (lambda: Word2Vec.load(path), lambda: Word2Vec.load(path, mmap=True), lambda: WordVectors.load(path)):
+        with pytest.raises(ModelFormatError) as e:
+            load()
+        yield str(e.value)
+
+
+@pytest.mark.parametrize("name", ["vocab.tsv", "vectors.npy", "syn1.npy", "config.json"])
+def test_a_fifo_in_a_model_folder_is_refused_not_waited_on(model_dir, tmp_path, capsys, name):
+    import os
+
+    path = _copy(model_dir, tmp_path / "m")
+    (path / name).unlink()
+    os.mkfifo(path / name)
+    for message in _load_all(path):
+        assert message == f"{path / name}: not a regular file"
+    assert run_cli(["similar", str(path), "alpha"]) == 2
+    _one_line_error(capsys, f"{path / name}: not a regular file")
+
+
+def test_a_fifo_given_as_a_c_format_model_is_refused(tmp_path, capsys):
+    import os
+
+    from wordvec import WordVectors
+    from wordvec.errors import ModelFormatError
+
+    fifo = tmp_path / "vectors.bin"
+    os.mkfifo(fifo)
+    for binary in (None, True, False):
+        with pytest.raises(ModelFormatError, match=f"^{fifo}: not a regular file$"):
+            WordVectors.load_word2vec_format(fifo, binary=binary)
+    assert run_cli(["similar", str(fifo), "alpha"]) == 2
+    _one_line_error(capsys, f"{fifo}: not a regular file")
+
+
+def test_a_5000_digit_integer_in_config_json(model_dir, tmp_path, capsys):
+    path = _copy(model_dir, tmp_path / "m")
+    text = (path / "config.json").read_text()
+    (path / "config.json").write_text(text.replace('"vocab_size": 4', '"vocab_size": ' + "9" * 5000))
+    for message in _load_all(path):
+        assert message.startswith(f"{path / 'config.json'}: not valid JSON (")
+    assert run_cli(["similar", str(path), "alpha"]) == 2
+    _one_line_error(capsys, f"{path / 'config.json'}: not valid JSON (")
+
+
+def test_vectors_wider_than_training_allows_are_refused_before_allocating(model_dir, tmp_path, monkeypatch):
+    import json
+
+    path = _copy(model_dir, tmp_path / "m")
+    cfg = json.loads((path / "config.json").read_text())
+    cfg.update(vector_size=120_000, arrays=["vectors"])
+    (path / "config.json").write_text(json.dumps(cfg))
+    np.save(path / "vectors.npy", np.zeros((4, 120_000), np.float32))
+
+    real_load = np.load
+
+    def no_load(file, *args, **kwargs):
+        if Path(file).name == "vectors.npy":
+            raise AssertionError("allocated before checking the dimensions")
+        return real_load(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "load", no_load)
+    for message in _load_all(path):
+        assert message == f"{path / 'config.json'}: vector_size=120000 is more than 100,000 dimensions (the most wordvec trains)"
+
+
+def test_a_header_not_matching_the_config_is_refused_before_np_load(model_dir, tmp_path, monkeypatch):
+    path = _copy(model_dir, tmp_path / "m")
+    np.save(path / "vectors.npy", np.zeros((1, 16), np.float32))
+
+    real_load = np.load
+
+    def no_load(file, *args, **kwargs):
+        if Path(file).name == "vectors.npy":
+            raise AssertionError("allocated before checking the shape")
+        return real_load(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "load", no_load)
+    for message in _load_all(path):
+        assert message == f"{path / 'vectors.npy'}: shape (1, 16) does not match the model (4 x 4)"
+
+
+@pytest.mark.parametrize("command, advice", [
+    (["similar", "{m}", "alpha"], "the model does not fit in this machine's memory"),
+    (["export", "{m}", "--format", "word2vec-text", "-o", "{t}/v.txt"], "the model does not fit in this machine's memory"),
+    (["train", "{c}", "-o", "{t}/out", "-q"], "--max-vocab-size"),
+], ids=["similar", "export", "train"])
+def test_out_of_memory_advice_fits_the_command(model_dir, small, tmp_path, capsys, monkeypatch, command, advice):
+    import wordvec.formats.native as native
+
+    def oom(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(native, "load_model_dir", oom)
+    monkeypatch.setattr(Word2Vec, "build_vocab", oom)
+    args = [a.format(m=model_dir, t=tmp_path, c=small) for a in command]
+    assert run_cli(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wordvec: error: out of memory (") and advice in err and err.count("\n") == 1, err
+    if command[0] != "train":
+        assert "--max-vocab-size" not in err
+
+
+# ---------------------------------------------------------------- 6. issue item 7
+def test_a_utf8_bom_is_not_part_of_the_first_word(tmp_path):
+    import gzip
+
+    from wordvec.text.documents import DocumentCorpus
+
+    text = "alpha beta gamma\n" * 20
+    for name, data in {"bom.txt": b"\xef\xbb\xbf" + text.encode(),
+                       "bom.txt.gz": gzip.compress(b"\xef\xbb\xbf" + text.encode())}.items():
+        (tmp_path / name).write_bytes(data)
+        model = Word2Vec(vector_size=4, min_count=1, epochs=1, workers=1).fit(str(tmp_path / name))
+        assert sorted(model.wv.index_to_key) == ["alpha", "beta", "gamma"]
+        tokens = {t for block in DocumentCorpus(str(tmp_path / name)).token_blocks() for t in block}
+        assert b"\xef\xbb\xbfalpha" not in tokens and b"alpha" in tokens
+
+
+def test_evaluate_json_prints_null_not_nan(model_dir, tmp_path, capsys):
+    import json
+
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("alpha\tbeta\t5.0\nnone\there\t3.0\n")  # one pair: no correlation (NaN)
+    code = run_cli(["evaluate", str(model_dir), "--similarity", str(pairs), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0 and "NaN" not in out
+    result = json.loads(out)["similarity"]["pairs.txt"]
+    assert result["spearman"] is None and result["pearson"] is None
