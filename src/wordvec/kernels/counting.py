@@ -193,3 +193,157 @@ def find_phrases(ids, connector, keys, values, scores):
         m += 1
         i = j + 1
     return starts[:m], ends[:m], which[:m]
+
+
+# --------------------------------------------------------------------------- words from bytes
+# The vocabulary counter's hot loop: split standardised bytes on ASCII whitespace (as
+# ``bytes.split``), give each distinct word an id in first-seen order (0 is the sentence
+# marker, emitted at each newline) and count it. A table row holds all a lookup needs
+# (hash, id, length, first 8 bytes, count, where its bytes are in the arena), so a token
+# costs one cache line; a word longer than 8 bytes is confirmed byte by byte in the arena,
+# so no two words ever share an id.
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+ROW_HASH, ROW_ID, ROW_LEN, ROW_PREFIX, ROW_COUNT, ROW_START = 0, 1, 2, 3, 4, 5
+ROW = 6
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _is_space(c):
+    return c == 32 or c == 10 or c == 9 or c == 13 or c == 11 or c == 12
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _find(table, arena, buf, i, j, h, prefix):
+    """The row of the word buf[i:j] (hash h, first bytes prefix), or the empty row where it goes."""
+    mask = np.uint64(table.shape[0] - 1)
+    s = np.int64(_slot(h, mask))
+    hs = np.int64(h)
+    length = j - i
+    while True:
+        if table[s, ROW_ID] < 0:
+            return s
+        if table[s, ROW_HASH] == hs and table[s, ROW_LEN] == length and table[s, ROW_PREFIX] == prefix:
+            same = True
+            if length > 8:
+                a = table[s, ROW_START]
+                for t in range(8, length):
+                    if arena[a + t] != buf[i + t]:
+                        same = False
+                        break
+            if same:
+                return s
+        s = (s + 1) & np.int64(mask)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _hash_word(buf, i, n):
+    """(end, hash, first 8 bytes as an integer) of the word starting at buf[i]."""
+    j = i
+    h = _FNV_OFFSET
+    prefix = np.uint64(0)
+    while j < n and not _is_space(buf[j]):
+        h = (h ^ np.uint64(buf[j])) * _FNV_PRIME
+        if j - i < 8:
+            prefix |= np.uint64(buf[j]) << np.uint64(8 * (j - i))
+        j += 1
+    return j, h, np.int64(prefix)
+
+
+@njit(nogil=True, cache=True)
+def words_to_ids(buf, table, arena, state, out):
+    """Ids of the words of ``buf`` into ``out`` (0 at each newline), counted in ``table``;
+    returns how many. ``state`` = [words so far, arena bytes used, newlines]. The caller
+    leaves room (table at most 70% full, arena) for every word of ``buf`` being new."""
+    n_words = state[0]
+    used = state[1]
+    m = 0
+    i = 0
+    n = buf.size
+    while i < n:
+        c = buf[i]
+        if _is_space(c):
+            if c == 10:
+                out[m] = 0
+                m += 1
+                state[2] += 1
+            i += 1
+            continue
+        j, h, prefix = _hash_word(buf, i, n)
+        s = _find(table, arena, buf, i, j, h, prefix)
+        if table[s, ROW_ID] < 0:  # a new word
+            table[s, ROW_HASH] = np.int64(h)
+            table[s, ROW_ID] = n_words
+            table[s, ROW_LEN] = j - i
+            table[s, ROW_PREFIX] = prefix
+            table[s, ROW_COUNT] = 0
+            table[s, ROW_START] = used
+            for t in range(i, j):
+                arena[used] = buf[t]
+                used += 1
+            n_words += 1
+        table[s, ROW_COUNT] += 1
+        out[m] = table[s, ROW_ID]
+        m += 1
+        i = j
+    state[0] = n_words
+    state[1] = used
+    return m
+
+
+@njit(nogil=True, cache=True)
+def lookup_word(word, table, arena):
+    """The id of ``word`` (uint8 bytes with no whitespace), or -1."""
+    j, h, prefix = _hash_word(word, 0, word.size)
+    if j != word.size or j == 0:
+        return -1
+    s = _find(table, arena, word, 0, j, h, prefix)
+    return table[s, ROW_ID]
+
+
+@njit(nogil=True, cache=True)
+def word_rows(table, n_words):
+    """Per id (1..n_words-1): (count, arena start, length); id 0 (the marker) is zeros."""
+    out = np.zeros((n_words, 3), np.int64)
+    for s in range(table.shape[0]):
+        w = table[s, ROW_ID]
+        if w >= 0:
+            out[w, 0] = table[s, ROW_COUNT]
+            out[w, 1] = table[s, ROW_START]
+            out[w, 2] = table[s, ROW_LEN]
+    return out
+
+
+@njit(nogil=True, cache=True)
+def rebuild_words(table, arena, keep, new_table, new_arena):
+    """Move the words with ``keep[id]`` into the empty new table and arena, ids compacted in
+    their old order; returns (old id -> new id or -1, words kept including the marker, bytes used)."""
+    rows = word_rows(table, keep.size)
+    remap = np.full(keep.size, -1, np.int64)
+    n = 1
+    remap[0] = 0
+    for w in range(1, keep.size):
+        if keep[w]:
+            remap[w] = n
+            n += 1
+    mask = np.uint64(new_table.shape[0] - 1)
+    used = 0
+    for w in range(1, keep.size):
+        if remap[w] < 0:
+            continue
+        start, length = rows[w, 1], rows[w, 2]
+        for t in range(length):
+            new_arena[used + t] = arena[start + t]
+        j, h, prefix = _hash_word(new_arena, used, used + length)
+        s = np.int64(_slot(h, mask))
+        while new_table[s, ROW_ID] >= 0:
+            s = (s + 1) & np.int64(mask)
+        new_table[s, ROW_HASH] = np.int64(h)
+        new_table[s, ROW_ID] = remap[w]
+        new_table[s, ROW_LEN] = length
+        new_table[s, ROW_PREFIX] = prefix
+        new_table[s, ROW_COUNT] = rows[w, 0]
+        new_table[s, ROW_START] = used
+        used += length
+    return remap, n, used

@@ -285,6 +285,24 @@ class Corpus:
                 yield from self.tokenizer.stream(texts, str(path))
         self.stats.warn()
 
+    def text_blocks(self) -> Iterator[bytes]:
+        """The standardised text itself, block by block (cut at whitespace, a newline ending
+        each sentence): what a counter that splits bytes itself reads. When a tokenizer other
+        than whitespace is set, its tokens joined by spaces, a newline after each sentence."""
+        self.stats = ReadStats()
+        if not isinstance(self.tokenizer, WhitespaceTokenizer):
+            for block in self.token_blocks():
+                yield b" ".join(block).replace(SENTENCE_END, b"\n")
+            return
+        if self.files is None:
+            yield from self._iterable_texts()
+        else:
+            std = self.standardizer
+            for path in self.files:
+                for raw in iter_blocks(path, self.stats):
+                    yield std(raw, self.stats, str(path))
+        self.stats.warn()
+
     def _iterable_blocks(self) -> Iterator[list[bytes]]:
         if not isinstance(self.tokenizer, WhitespaceTokenizer):
             yield from self.tokenizer.stream(self._iterable_texts())

@@ -1,9 +1,9 @@
 """Phrases: learn which word pairs are one token ("new_york", "bank_of_america") and join
 them while streaming, as word2phrase and gensim's ``Phrases`` do.
 
-Learning is one streaming pass per level over the standardised corpus: unigram counts (a
-C-level dict of provisional ids, as the vocabulary counter) and phrase-candidate counts in
-a Numba hash table (``kernels/counting.py``). A candidate is a word, up to three connector
+Learning is one streaming pass per level over the standardised corpus: unigram counts
+(``vocab.wordcount.WordCounter``, which splits the bytes itself) and phrase-candidate counts
+in a second Numba hash table (``kernels/counting.py``), counted in a second thread. A candidate is a word, up to three connector
 words ("of", "the" ...: inside a phrase, never at its ends), and a word, within a sentence,
 exactly gensim's candidates (gensim allows any number of connectors; a run of four or more
 is rare and is no candidate here). Memory is bounded: when the candidates exceed
@@ -27,9 +27,10 @@ always gives the same tokens. The table saves as a sorted TSV that reloads exact
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -46,8 +47,7 @@ _HEADER = "# wordvec phrases"
 _MAX_TABLE = 1 << 31  # slots: a bound on the hash table whatever max_vocab_size says
 
 
-@dataclass(frozen=True)
-class Phrase:
+class Phrase(NamedTuple):
     """One learned phrase: its words (first, connectors, last), count and score."""
 
     level: int
@@ -131,60 +131,82 @@ class Phrases(Tokenizer):
 
     def _learn_level(self, reader, level: int) -> tuple[list[Phrase], int, int]:
         from ..kernels import counting as k
-        from ..vocab.vocabulary import _Counter
+        from ..vocab.wordcount import WordCounter
 
-        counter = _Counter()
-        connectors = [w.encode() for w in self.connector_words]
+        counter = WordCounter()
         table = _GrowingTable(self.max_vocab_size)
         state = np.array([-1, 0, 0], np.int64)
         connector = np.full(1 << 16, -1, np.int64)
-        for tokens in reader.token_blocks():
-            ids = counter.add(tokens)
-            n = len(counter.ids)
-            if n > connector.size:
-                connector = np.concatenate([connector, np.full(max(n, connector.size), -1, np.int64)])
-            for c, word in enumerate(connectors):
-                i = counter.ids.get(word)
-                if i is not None:
-                    connector[i] = c
-            table.reserve(ids.size)
-            table.used += k.count_candidates(ids, connector, state, table.keys, table.values)
-            if n - 1 > self.max_vocab_size:
-                remap = _prune_words(counter, self.max_vocab_size)
-                table.remap(remap)
-                connector = np.full(max(1 << 16, len(counter.ids)), -1, np.int64)
-                if state[0] >= 0:
-                    state[0] = remap[state[0]]
+        # The candidates of one block are counted (Numba, no GIL) in a second thread while this
+        # one reads the next block and counts its words.
+        pool = ThreadPoolExecutor(1)
+        pending = None
+
+        def finish():
+            nonlocal pending
+            if pending is not None:
+                table.used += pending.result()
+                pending = None
+
+        try:
+            for text in reader.text_blocks():
+                ids = counter.add(text)
+                n = len(counter)
+                if n > connector.size:  # a new array: the block being counted keeps the old one
+                    connector = np.concatenate([connector, np.full(max(n, connector.size), -1, np.int64)])
+                for c, word in enumerate(self.connector_words):
+                    i = counter.id_of(word.encode())
+                    if i >= 0:
+                        connector[i] = c
+                finish()
+                table.reserve(ids.size)
+                pending = pool.submit(k.count_candidates, ids, connector, state, table.keys, table.values)
+                if n - 1 > self.max_vocab_size:
+                    finish()
+                    remap = counter.prune(self.max_vocab_size)
+                    table.remap(remap)
+                    connector = np.full(max(1 << 16, len(counter)), -1, np.int64)
+                    if state[0] >= 0:
+                        state[0] = remap[state[0]]
+            finish()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         # Only pairs that can score above the threshold are scored (most are seen once).
         can_pass = self.min_count - 1 if self.scoring == "npmi" or self.effective_threshold < 0 else self.min_count
         keys, counts = k.table_items(table.keys, table.values, max(0, can_pass))
-        pruned = table.pruned + getattr(counter, "pruned_words", 0)
+        pruned = table.pruned + counter.pruned_words
         table = None  # its memory back before scoring
-        total = counter.raw_words - int(counter.counts[0])
+        unigrams = counter.counts
+        total = counter.raw_words - int(unigrams[0])
         if total == 0:
             raise CorpusError(f"{reader.name}: corpus is empty (no tokens after standardization)")
-        return self._score(keys, counts, counter, total, level), pruned, total
+        return self._score(keys, counts, unigrams, counter.words(), total, level), pruned, total
 
-    def _score(self, keys, counts, counter, total: int, level: int) -> list[Phrase]:
+    def _score(self, keys, counts, unigrams, words, total: int, level: int) -> list[Phrase]:
         from ..kernels.counting import ID_BITS
 
         if keys.size == 0:
             return []
         a = (keys >> np.uint64(64 - ID_BITS)).astype(np.int64)
         b = (keys & np.uint64((1 << ID_BITS) - 1)).astype(np.int64)
-        ca = counter.counts[a].astype(np.float64)
-        cb = counter.counts[b].astype(np.float64)
+        ca = unigrams[a].astype(np.float64)
+        cb = unigrams[b].astype(np.float64)
         cab = counts.astype(np.float64)
         score = phrase_scores(self.scoring, ca, cb, cab, self.min_count, total)
         chosen = np.flatnonzero(score > self.effective_threshold)
-        words = list(counter.ids.keys())
-        conn = [w for w in self.connector_words]
+        names: dict[int, str] = {}  # each word decoded once
+        runs: dict[int, tuple] = {}  # each run of connectors spelled once
+        conn = list(self.connector_words)
+        mids = ((keys[chosen] >> np.uint64(ID_BITS)) & np.uint64(0xFFF)).tolist()
         out = []
-        for i in chosen:
-            mid = int(keys[i] >> np.uint64(ID_BITS)) & 0xFFF
-            between = [conn[d] for d in (mid >> 8, (mid >> 4) & 15, mid & 15) if d != 15]
-            phrase = (words[a[i]].decode("utf-8", "replace"), *between, words[b[i]].decode("utf-8", "replace"))
-            out.append(Phrase(level, phrase, int(counts[i]), float(score[i])))
+        for i, mid, ai, bi, c, sc in zip(chosen.tolist(), mids, a[chosen].tolist(), b[chosen].tolist(),
+                                         counts[chosen].tolist(), score[chosen].tolist()):
+            between = runs.get(mid)
+            if between is None:
+                between = runs[mid] = tuple(conn[d] for d in (mid >> 8, (mid >> 4) & 15, mid & 15) if d != 15)
+            wa = names.get(ai) or names.setdefault(ai, words[ai].decode("utf-8", "replace"))
+            wb = names.get(bi) or names.setdefault(bi, words[bi].decode("utf-8", "replace"))
+            out.append(Phrase(level, (wa, *between, wb), c, sc))
         return out
 
     # ------------------------------------------------------------------ joining
@@ -327,33 +349,6 @@ _NO_REMAP = np.zeros(0, np.int64)
 
 def _empty(size: int):
     return np.full(size, np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64), np.zeros(size, np.int64)
-
-
-def _prune_words(counter, max_vocab_size: int) -> np.ndarray:
-    """Prune the unigram counter (rarest first, rising) and return old id -> new id (-1: gone)."""
-    from collections import defaultdict
-
-    n = len(counter.ids)
-    remap = np.arange(n, dtype=np.int64)
-    while len(counter.ids) - 1 > max_vocab_size:
-        n = len(counter.ids)
-        keep = counter.counts[:n] > counter.min_reduce
-        keep[0] = True
-        counter.min_reduce += 1
-        words = list(counter.ids.keys())
-        new = defaultdict()
-        new.default_factory = new.__len__
-        step = np.full(n, -1, np.int64)
-        for i in np.flatnonzero(keep):
-            step[i] = new[words[i]]
-        counter.pruned_words = getattr(counter, "pruned_words", 0) + int(n - keep.sum())
-        counter.ids = new
-        kept = counter.counts[:n][keep]
-        counter.counts = np.zeros(max(1 << 16, 2 * kept.size), np.int64)
-        counter.counts[: kept.size] = kept
-        remap = np.where(remap >= 0, step[np.maximum(remap, 0)], -1)
-    counter.pruned = True
-    return remap
 
 
 class _LevelJoiner:
