@@ -14,6 +14,8 @@ from typing import BinaryIO
 import numpy as np
 
 from ..text.corpus import SENTENCE_END, Corpus
+from ..text.tokenizers import WhitespaceTokenizer
+from .wordcount import WordCounter
 from ..errors import CorpusError
 
 MARKER = -2  # sentence end in an id stream
@@ -54,6 +56,12 @@ class _Counter:
         self.raw_words = 0
         self.min_reduce = 1
         self.pruned = False
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def words(self) -> list[bytes]:
+        return list(self.ids.keys())
 
     def add(self, tokens: list[bytes]) -> np.ndarray:
         ids = np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int32, count=len(tokens))
@@ -96,15 +104,21 @@ def build_vocabulary(
     Returns the vocabulary and, when ``raw_ids`` was given and no pruning happened, the
     table that maps provisional ids written there to final rows (-1 dropped, -2 marker).
     """
-    counter = _Counter()
-    for tokens in corpus.token_blocks():
-        ids = counter.add(tokens)
-        if raw_ids is not None and not counter.pruned:
+    if isinstance(getattr(corpus, "tokenizer", None), WhitespaceTokenizer) and hasattr(corpus, "text_blocks"):
+        # The fast path: the counter splits the standardised bytes itself (same ids, 2-5x faster).
+        counter, blocks = WordCounter(), corpus.text_blocks()
+    else:
+        counter, blocks = _Counter(), corpus.token_blocks()
+    pruned = False
+    for block in blocks:
+        ids = counter.add(block)
+        if raw_ids is not None and not pruned:
             raw_ids.write(ids.tobytes())
-        if max_vocab_size is not None and len(counter.ids) - 1 > max_vocab_size:
+        if max_vocab_size is not None and len(counter) - 1 > max_vocab_size:
             counter.prune(max_vocab_size)
+            pruned = True
 
-    n = len(counter.ids)
+    n = len(counter)
     counts = counter.counts[:n].copy()
     counts[0] = 0  # the marker is no word
     raw_words = counter.raw_words - int(counter.counts[0])
@@ -122,7 +136,7 @@ def build_vocabulary(
             f"{corpus.name}: no word occurs at least min_count={effective_min} times "
             f"({raw_words} tokens, {n - 1} distinct); lower min_count"
         )
-    words_b = list(counter.ids.keys())
+    words_b = counter.words()
     words = [words_b[i].decode("utf-8", "replace") for i in order]
     vocab = Vocabulary(
         words=words,
@@ -131,7 +145,7 @@ def build_vocabulary(
         unique_words=n - 1,
         min_count=effective_min,
     )
-    if raw_ids is None or counter.pruned:
+    if raw_ids is None or pruned:
         return vocab, None
     remap = np.full(n, OOV_ID, np.int32)
     remap[order] = np.arange(order.size, dtype=np.int32)
