@@ -38,8 +38,8 @@ def ft_hash(buf, a, b):
 @njit(nogil=True, cache=True)
 def word_ngrams(buf, a, b, min_n, max_n, bucket, out, k):
     """The bucket of every n-gram of the wrapped word buf[a:b] (``<word>`` as UTF-8), written
-    into ``out`` from index ``k``; returns the index after the last. ``out=None``-free: pass
-    a large enough ``out`` (see ``ngram_csr``) or a count-only call with ``bucket <= 0``."""
+    into ``out`` from index ``k``; returns the index after the last. With ``bucket <= 0``
+    nothing is written: the call only counts (``ngram_csr`` sizes ``out`` that way)."""
     for i in range(a, b):
         if (buf[i] & 0xC0) == 0x80:
             continue
