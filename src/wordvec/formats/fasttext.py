@@ -16,13 +16,14 @@ values a line: ``formats.word2vec``), holding each vocabulary word's vector.
         rows x cols (the words' own rows, then the n-gram buckets)
   bool quant_output; output matrix: int64 rows, int64 cols, float32 rows x cols
 
-Only dense unsupervised models are read: quantised ones (``.ftz``) and supervised ones are
+Files of fastText before 0.2 (no magic number: the header starts with dim, ws; no pruned
+index, no quant flags) are read too. Only dense unsupervised models are read: quantised ones (``.ftz``) and supervised ones are
 refused with one line. Every count is checked against the file's size before anything is
 allocated from it; the matrices are memory-mapped (``mmap=True``) or read.
 """
 from __future__ import annotations
 
-import mmap
+import mmap as _mmap
 import os
 import stat
 import struct
@@ -52,7 +53,24 @@ def is_fasttext_bin(path) -> bool:
             head = f.read(4)
     except OSError:
         return False
-    return len(head) == 4 and struct.unpack("<i", head)[0] == MAGIC
+    return len(head) == 4 and struct.unpack("<i", head)[0] == MAGIC or _old_format_head(p)
+
+
+def _old_format_head(p: Path) -> bool:
+    """A ``.bin`` of fastText before 0.2 (no magic number: the header starts with dim, ws);
+    its first 64 bytes must be a plausible header (never the digits of a word2vec header)."""
+    if p.suffix != ".bin":
+        return False
+    try:
+        with open(p, "rb") as f:
+            head = f.read(_HEAD - 8)
+    except OSError:
+        return False
+    if len(head) < _HEAD - 8:
+        return False
+    v = dict(zip(("dim", "ws") + _ARGS[2:], struct.unpack_from("<12i", head)))
+    return (1 <= v["dim"] <= MAX_DIM and 1 <= v["ws"] <= 10_000 and v["model"] in (1, 2) and v["loss"] in (1, 2, 3)
+            and 0 <= v["minn"] and 0 <= v["maxn"] <= 100 and v["bucket"] >= 0)
 
 
 class _Reader:
@@ -93,7 +111,7 @@ def read_fasttext_bin(path, mmap_arrays: bool = True, output: bool = True, mmap:
     if st.st_size < _HEAD:
         raise ModelFormatError(f"{path}: {st.st_size} bytes, too short for a fastText model (truncated?)")
     with open(path, "rb") as f:
-        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        data = _mmap.mmap(f.fileno(), 0, access=_mmap.ACCESS_READ)
     try:
         return _read(path, data, mmap_arrays, output)
     finally:
@@ -106,12 +124,16 @@ def read_fasttext_bin(path, mmap_arrays: bool = True, output: bool = True, mmap:
 def _read(path: Path, data, mmap_arrays: bool, output: bool) -> dict:
     r = _Reader(path, data)
     magic, version = r.unpack("<2i", "the magic number")
-    if magic != MAGIC:
-        raise ModelFormatError(f"{path}: not a fastText .bin model (magic number {magic}, expected {MAGIC}); "
-                               "models older than fastText 0.2 are not supported")
-    if version not in (11, VERSION):
-        raise ModelFormatError(f"{path}: fastText format version {version} is not supported (expected 11 or 12)")
-    vals = r.unpack(_ARGS_FMT, "the arguments")
+    old = magic != MAGIC  # fastText before 0.2: no magic, no version, no pruned index, no quant flags
+    if old:
+        if not _old_format_head(path):
+            raise ModelFormatError(f"{path}: not a fastText .bin model (magic number {magic}, expected {MAGIC})")
+        r.pos, version = 0, 0
+        vals = r.unpack("<12id", "the arguments")
+    else:
+        if version not in (11, VERSION):
+            raise ModelFormatError(f"{path}: fastText format version {version} is not supported (expected 11 or 12)")
+        vals = r.unpack(_ARGS_FMT, "the arguments")
     m = dict(zip(_ARGS, vals[:12]), t=vals[12], version=version)
     m["min_n"], m["max_n"] = m.pop("minn"), m.pop("maxn")
     if m["model"] == 3:
@@ -121,7 +143,7 @@ def _read(path: Path, data, mmap_arrays: bool, output: bool) -> dict:
     if m["bucket"] < 0 or m["min_n"] < 0 or m["max_n"] < 0:
         raise ModelFormatError(f"{path}: bucket={m['bucket']}, minn={m['min_n']}, maxn={m['max_n']}: must be >= 0")
     size, nwords, nlabels = r.unpack("<3i", "the dictionary")
-    ntokens, prune = r.unpack("<2q", "the dictionary")
+    ntokens, prune = r.unpack("<qq" if not old else "<q", "the dictionary") + ((() if not old else (0,)))
     if nlabels > 0:
         raise ModelFormatError(f"{path}: has {nlabels} labels: a supervised fastText model; only word vectors are read")
     if nwords < 0 or size != nwords + nlabels:
@@ -145,9 +167,9 @@ def _read(path: Path, data, mmap_arrays: bool, output: bool) -> dict:
         r.need(8 * prune, "the pruned index")
         r.pos += 8 * prune
     m.update(words=words, counts=counts, ntokens=ntokens)
-    m["vectors_vocab"], m["vectors_ngrams"] = _split(path, _matrix(r, mmap_arrays, m["dim"], "input"), nwords, m)
+    m["vectors_vocab"], m["vectors_ngrams"] = _split(path, _matrix(r, mmap_arrays, m["dim"], "input", old), nwords, m)
     if output:
-        m["output"] = _matrix(r, mmap_arrays, m["dim"], "output")
+        m["output"] = _matrix(r, mmap_arrays, m["dim"], "output", old)
         if r.pos != r.size:
             raise ModelFormatError(f"{path}: {r.size - r.pos:,} bytes after the output matrix; not a fastText model")
     else:
@@ -155,8 +177,8 @@ def _read(path: Path, data, mmap_arrays: bool, output: bool) -> dict:
     return m
 
 
-def _matrix(r: _Reader, mmap_arrays: bool, dim: int, which: str) -> np.ndarray:
-    (quant,) = r.unpack("<?", f"the {which} matrix")
+def _matrix(r: _Reader, mmap_arrays: bool, dim: int, which: str, old: bool = False) -> np.ndarray:
+    (quant,) = r.unpack("<?", f"the {which} matrix") if not old else (False,)
     if quant:
         raise ModelFormatError(f"{r.path}: a quantised fastText model (.ftz); wordvec reads only dense models "
                                "(quantised ones cannot give back the n-gram vectors): use the .bin it was made from")
@@ -213,7 +235,7 @@ def write_fasttext_bin(path, words, counts, vectors_vocab, vectors_ngrams, outpu
         f.write(struct.pack("<3i2q", n, n, 0, total, -1))
         f.write(b"".join(w + b"\0" + struct.pack("<qb", int(c), 0) for w, c in zip(encoded, counts)))
         f.write(struct.pack("<?2q", False, n + bucket, dim))
-        f.write(memoryview(vv).cast("B"))
+        f.write(vv.tobytes())
         for start in range(0, bucket, 65536):  # a memory-mapped n-gram matrix is written piece by piece
             f.write(np.ascontiguousarray(ng[start:start + 65536]).tobytes())
         f.write(struct.pack("<?2q", False, out.shape[0], dim))

@@ -19,20 +19,21 @@ from .keyed import WordVectors
 EOS = "</s>"  # fastText's end-of-sentence word: never split into n-grams
 
 
-def wrapped_words(words) -> tuple[np.ndarray, np.ndarray]:
+def wrapped_words(words, eos_ngrams: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(buf, offsets): the UTF-8 bytes of ``<word>`` for each word, end to end (the input of
-    ``kernels.fasttext.ngram_csr``); fastText's ``</s>`` gets an empty span (no n-grams)."""
-    parts = [b"" if w == EOS else b"<" + w.encode("utf-8", "surrogatepass") + b">" for w in words]
+    ``kernels.fasttext.ngram_csr``); fastText's ``</s>`` gets an empty span (no n-grams)
+    unless ``eos_ngrams`` (fastText before 0.2 split it too)."""
+    parts = [b"" if w == EOS and not eos_ngrams else b"<" + w.encode("utf-8", "surrogatepass") + b">" for w in words]
     offsets = np.zeros(len(parts) + 1, np.int64)
     np.cumsum([len(p) for p in parts], out=offsets[1:])
     return np.frombuffer(b"".join(parts), np.uint8).copy(), offsets
 
 
-def ngram_rows(words, min_n: int, max_n: int, bucket: int) -> tuple[np.ndarray, np.ndarray]:
+def ngram_rows(words, min_n: int, max_n: int, bucket: int, eos_ngrams: bool = False):
     """(ptr, rows): word i's n-gram rows of the bucket matrix are rows[ptr[i]:ptr[i + 1]]."""
     from ..kernels.fasttext import ngram_csr
 
-    buf, offsets = wrapped_words(words)
+    buf, offsets = wrapped_words(words, eos_ngrams)
     if max_n <= 0 or bucket <= 0 or not len(words):
         return np.zeros(len(offsets), np.int64), np.zeros(0, np.int32)
     return ngram_csr(buf, offsets, int(min_n), int(max_n), int(bucket))
@@ -43,7 +44,7 @@ class FastTextKeyedVectors(WordVectors):
     word with at least one n-gram (``wv["unseenword"]``, ``wv.most_similar("unseenword")``)."""
 
     def __init__(self, index_to_key, vectors, counts=None, vectors_vocab=None, vectors_ngrams=None,
-                 min_n: int = 3, max_n: int = 6, ptr=None, rows=None):
+                 min_n: int = 3, max_n: int = 6, ptr=None, rows=None, eos_ngrams: bool = False):
         super().__init__(index_to_key, vectors, counts)
         self.vectors_vocab = self.vectors if vectors_vocab is None else vectors_vocab
         dim = self.vectors.shape[1]
@@ -52,6 +53,7 @@ class FastTextKeyedVectors(WordVectors):
             raise ParameterError(f"vectors_ngrams: expected (buckets, {dim}), found shape {self.vectors_ngrams.shape}")
         self.min_n, self.max_n = int(min_n), int(max_n)
         self._ptr, self._rows = ptr, rows
+        self.eos_ngrams = bool(eos_ngrams)  # "</s>" split into n-grams (files of fastText before 0.2)
 
     @property
     def bucket(self) -> int:
@@ -65,13 +67,14 @@ class FastTextKeyedVectors(WordVectors):
     def ngram_buckets(self, word: str) -> np.ndarray:
         """The bucket rows of ``word``'s n-grams (as fastText computes them for a word it has
         not seen: ``<word>`` cut into ``min_n``..``max_n`` characters)."""
-        _, rows = ngram_rows([word], self.min_n, self.max_n, self.bucket)
+        _, rows = ngram_rows([word], self.min_n, self.max_n, self.bucket, self.eos_ngrams)
         return rows
 
     def vocab_ngrams(self) -> tuple[np.ndarray, np.ndarray]:
         """(ptr, rows) of every vocabulary word's n-grams, computed once."""
         if self._ptr is None:
-            self._ptr, self._rows = ngram_rows(self.index_to_key, self.min_n, self.max_n, self.bucket)
+            self._ptr, self._rows = ngram_rows(self.index_to_key, self.min_n, self.max_n, self.bucket,
+                                                  self.eos_ngrams)
         return self._ptr, self._rows
 
     def adjust_vectors(self) -> None:
@@ -88,7 +91,7 @@ class FastTextKeyedVectors(WordVectors):
     def __contains__(self, word):
         if super().__contains__(word):
             return True
-        return isinstance(word, str) and word != EOS and self.bucket > 0 and self.ngram_buckets(word).size > 0
+        return isinstance(word, str) and (word != EOS or self.eos_ngrams) and self.bucket > 0 and self.ngram_buckets(word).size > 0
 
     def _is_key(self, x) -> bool:
         return isinstance(x, str) or super()._is_key(x)
@@ -97,7 +100,7 @@ class FastTextKeyedVectors(WordVectors):
         """The vector of a vocabulary word, or of any word from its n-grams (KeyError: none)."""
         if isinstance(word, str) and word in self.key_to_index:
             return super().get_vector(word, norm)
-        rows = self.ngram_buckets(word) if isinstance(word, str) and word != EOS and self.bucket else np.zeros(0)
+        rows = self.ngram_buckets(word) if isinstance(word, str) and (word != EOS or self.eos_ngrams) and self.bucket else np.zeros(0)
         if not rows.size:
             raise KeyError(f"word {word!r} not in vocabulary and has no n-grams to build a vector from") from None
         v = self.vectors_ngrams[rows].mean(axis=0, dtype=np.float32)
@@ -183,7 +186,7 @@ def from_fasttext_bin(path, mmap: bool = True) -> FastTextKeyedVectors:
     m = read_fasttext_bin(path, mmap=mmap, output=False)
     ngrams = m["vectors_ngrams"] if m["max_n"] > 0 else m["vectors_ngrams"][:0]
     wv = FastTextKeyedVectors(m["words"], m["vectors_vocab"], m["counts"], m["vectors_vocab"], ngrams,
-                              m["min_n"], m["max_n"])
+                              m["min_n"], m["max_n"], eos_ngrams=m["version"] == 0)
     wv.adjust_vectors()
     return wv
 
