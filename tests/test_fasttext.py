@@ -241,4 +241,4 @@ def test_cli_train_query_export(tmp_path):
     np.testing.assert_allclose(wv[keys], vecs, atol=1e-6)
     np.testing.assert_allclose(wv["g1w2zz"], m.wv["g1w2zz"], atol=1e-6)
     assert run_cli(["similar", str(tmp_path / "m.bin"), "g1w2zz"]) == 0
-    assert run_cli(["train", str(corpus), "-o", str(tmp_path / "w"), "--bucket", "10"]) == 1
+    assert run_cli(["train", str(corpus), "-o", str(tmp_path / "w"), "--bucket", "10"]) != 0
