@@ -14,6 +14,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "Word2Vec": ".models.word2vec",
     "Doc2Vec": ".models.doc2vec",
+    "FastText": ".models.fasttext",
+    "FastTextKeyedVectors": ".vectors.fasttext",
     "Doc2VecTransformer": ".models.transformer",
     "TaggedDocument": ".text.documents",
     "KeyedVectors": ".vectors.keyed",

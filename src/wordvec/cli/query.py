@@ -1,5 +1,6 @@
 """``wordvec similar | analogy | odd | predict | evaluate | export``: query, evaluate and
-exchange trained vectors. MODEL is a wordvec model folder or a word2vec C-format file."""
+exchange trained vectors. MODEL is a wordvec model folder, a word2vec C-format file or a
+fastText .bin (fastText models: unseen words get vectors from their n-grams)."""
 from __future__ import annotations
 
 import json
@@ -11,13 +12,14 @@ import click
 from ..errors import ParameterError, WordvecError
 from .defaults import default
 
-EXPORT_FORMATS = ("word2vec-text", "word2vec-bin", "projector", "tensorboard")
+EXPORT_FORMATS = ("word2vec-text", "word2vec-bin", "projector", "tensorboard", "fasttext-bin", "fasttext-vec")
 
 
 def load_vectors(path):
-    from ..vectors.keyed import WordVectors
+    """The vectors of MODEL: a fastText folder or .bin gives vectors for any word."""
+    from ..vectors.fasttext import load_word_vectors
 
-    return WordVectors.load(path, mmap=True)
+    return load_word_vectors(path, mmap=True)
 
 
 def check_positive(flag: str, value, none_ok: bool = False) -> None:
@@ -196,11 +198,35 @@ def export(model, fmt, output, top, logdir):
             from ..formats.projector import write_projector_tsv
 
             write_projector_tsv(wv, output, top=top)
+        elif fmt == "fasttext-bin":
+            _export_fasttext_bin(model, wv, output, top)
         else:
-            wv.save_word2vec_format(output, binary=fmt == "word2vec-bin", top=top)
+            wv.save_word2vec_format(output, binary=fmt == "word2vec-bin", top=top)  # fasttext-vec: the text format
         written = output
     n = len(wv) if top is None else min(top, len(wv))
     click.echo(f"wrote {n:,} words x {wv.vector_size} dims ({fmt}) to {written}")
+
+
+def _export_fasttext_bin(model, wv, output, top) -> None:
+    """Facebook's .bin from a fastText model folder (with its output layer) or .bin."""
+    from ..formats.fasttext import is_fasttext_bin, read_fasttext_bin, write_fasttext_bin
+    from ..vectors.fasttext import FastTextKeyedVectors, is_fasttext_folder
+
+    if top is not None:
+        raise ParameterError("export --format fasttext-bin: --top does not apply (the .bin holds the whole model)")
+    if not isinstance(wv, FastTextKeyedVectors):
+        raise WordvecError(f"{model}: not a fastText model; fasttext-bin needs its n-gram vectors "
+                           "(fasttext-vec writes any vectors)")
+    if is_fasttext_folder(model):
+        from ..models.fasttext import FastText
+
+        FastText.load(model, mmap=True).save_facebook_model(output)
+        return
+    m = read_fasttext_bin(model) if is_fasttext_bin(model) else None
+    write_fasttext_bin(output, m["words"], m["counts"], m["vectors_vocab"], m["vectors_ngrams"], m["output"],
+                       min_n=m["min_n"], max_n=m["max_n"], window=m["ws"], epochs=m["epoch"],
+                       min_count=m["min_count"], negative=m["neg"], hs=m["loss"] == 1, sg=m["model"] == 2,
+                       sample=m["t"], ntokens=m["ntokens"])
 
 
 COMMANDS = [similar, analogy, odd, predict, evaluate, export]

@@ -32,8 +32,12 @@ def cli_names(message: str) -> str:
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
               help="Model folder to write (and checkpoint into).")
-@click.option("--model", "model_name", type=click.Choice(["word2vec", "doc2vec"]), default="word2vec", show_default=True,
-              help="word2vec, or doc2vec (one document a line: TAGS<TAB>TEXT; no tab: the line number is the tag).")
+@click.option("--model", "model_name", type=click.Choice(["word2vec", "doc2vec", "fasttext"]), default="word2vec",
+              show_default=True, help="word2vec, doc2vec (one document a line: TAGS<TAB>TEXT; no tab: the line number "
+              "is the tag), or fasttext (subword vectors: any word gets one).")
+@click.option("--min-n", type=int, default=None, help="fasttext: shortest character n-gram [3].")
+@click.option("--max-n", type=int, default=None, help="fasttext: longest character n-gram (0: none) [6].")
+@click.option("--bucket", type=int, default=None, help="fasttext: rows the n-grams are hashed into [2,000,000].")
 @click.option("--dbow", is_flag=True, help="doc2vec: PV-DBOW instead of PV-DM.")
 @click.option("--dbow-words", is_flag=True, help="doc2vec PV-DBOW: train skip-gram word vectors too.")
 @click.option("--dm-concat", is_flag=True, help="doc2vec PV-DM: concatenate the window instead of averaging.")
@@ -72,7 +76,7 @@ def cli_names(message: str) -> str:
               help="Continue the training checkpointed in MODEL_DIR (corpus and parameters are remembered).")
 @tensorboard_options
 def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir, model_name,
-          dbow, dbow_words, dm_concat, phrase_table, **params):
+          dbow, dbow_words, dm_concat, phrase_table, min_n, max_n, bucket, **params):
     """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line).
 
     Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
@@ -80,6 +84,9 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
     from ..formats.native import check_replaceable
     from ..models.word2vec import Word2Vec
 
+    subword = {k: v for k, v in (("min_n", min_n), ("max_n", max_n), ("bucket", bucket)) if v is not None}
+    if subword and model_name != "fasttext":
+        raise ParameterError(f"--{next(iter(subword)).replace('_', '-')} is a fasttext option: add --model fasttext")
     if checkpoint_every is not None:
         parse_every(checkpoint_every, "--checkpoint-every")
     callbacks = tensorboard_callbacks(logdir, eval_analogies, eval_similarity)  # checks the files before counting
@@ -93,7 +100,12 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
         if output is None:
             raise ParameterError("-o/--output is missing: give the model folder to write")
         try:
-            model = Word2Vec(**params) if model_name == "word2vec" else _doc2vec(params, dbow, dbow_words, dm_concat)
+            if model_name == "word2vec":
+                model = Word2Vec(**params)
+            elif model_name == "fasttext":
+                model = _fasttext(params, subword)
+            else:
+                model = _doc2vec(params, dbow, dbow_words, dm_concat)
             if phrase_table is not None:
                 model.set_params(tokenizer=_phrase_spec(phrase_table, params.get("tokenizer")))
         except ParameterError as e:
@@ -143,6 +155,18 @@ def _doc2vec(params: dict, dbow: bool, dbow_words: bool, dm_concat: bool):
     if (dbow_words and not dbow) or (dm_concat and dbow):
         raise ParameterError("--dbow-words goes with --dbow, --dm-concat without it")
     return Doc2Vec(**given, dm=not dbow, dbow_words=dbow_words, dm_concat=dm_concat)
+
+
+def _fasttext(params: dict, subword: dict):
+    """A FastText from the options given on the command line; the others keep FastText's own
+    defaults (gensim's: CBOW, alpha 0.025, n-grams 3..6 in 2,000,000 buckets)."""
+    from click.core import ParameterSource
+
+    from ..models.fasttext import FastText
+
+    ctx = click.get_current_context()
+    given = {k: v for k, v in params.items() if ctx.get_parameter_source(k) == ParameterSource.COMMANDLINE}
+    return FastText(**given, **subword)
 
 
 def _resume(resume_dir, corpus, output, checkpoint_every, params):

@@ -9,6 +9,9 @@ MODEL/
   syn1.npy       output weights for hierarchical softmax (when trained with it)
   dv.npy         document vectors, one row per tag (doc2vec)
   null.npy       the padding vector of PV-DM's concatenated window (doc2vec, dm_concat)
+  vectors_vocab.npy   fastText: the words' own input rows (``vectors`` is each word's mean of
+                      its own and its n-gram rows)
+  vectors_ngrams.npy  fastText: the n-gram buckets (config.json ``n_buckets`` rows)
   tags.tsv       KIND<TAB>tag<TAB>documents, one line per row of dv.npy (KIND: s str, i int)
 
 Output layers are ``hidden_size`` wide (config; the vector size unless PV-DM concatenates).
@@ -31,7 +34,7 @@ from ..errors import ModelFormatError, WordvecError
 
 FORMAT_NAME = "wordvec-model"
 FORMAT_VERSION = 1
-ARRAYS = ("vectors", "syn1neg", "syn1", "dv", "null")
+ARRAYS = ("vectors", "syn1neg", "syn1", "dv", "null", "vectors_vocab", "vectors_ngrams")
 
 
 def escape_word(word: str) -> str:
@@ -193,6 +196,7 @@ _CONFIG_RULES = {
     "epochs_done": (_is_count, "an integer >= 0"),
     "raw_words": (lambda v: v is None or _is_count(v), "an integer >= 0 or null"),
     "n_tags": (_is_count, "an integer >= 0"),
+    "n_buckets": (_is_count, "an integer >= 0"),
     "hidden_size": (lambda v: type(v) is int and v >= 1, "an integer >= 1"),
     "key_type": (lambda v: isinstance(v, str) and v in KEY_TYPES, "'str' or 'int'"),
 }
@@ -324,10 +328,13 @@ def load_model_dir(path, mmap: bool = False) -> tuple[dict, list, np.ndarray, di
         raise ModelFormatError(f"{path / 'config.json'}: lists no 'vectors' array")
     hidden = cfg.get("hidden_size", dim)
     shapes = {"vectors": (len(words), dim), "syn1neg": (len(words), hidden), "syn1": (max(len(words) - 1, 1), hidden),
-              "dv": (cfg.get("n_tags"), dim), "null": (1, dim)}
+              "dv": (cfg.get("n_tags"), dim), "null": (1, dim), "vectors_vocab": (len(words), dim),
+              "vectors_ngrams": (cfg.get("n_buckets"), dim)}
     for name in names:
         if name not in ARRAYS:
             raise ModelFormatError(f"{path / 'config.json'}: unknown array {name!r}")
+        if name == "vectors_ngrams" and "n_buckets" not in cfg:
+            raise ModelFormatError(f"{path / 'config.json'}: lists a 'vectors_ngrams' array but no n_buckets")
         if name == "dv" and "n_tags" not in cfg:
             raise ModelFormatError(f"{path / 'config.json'}: lists a 'dv' array but no n_tags")
         arrays[name] = load_array(path / f"{name}.npy", *shapes[name], mmap)

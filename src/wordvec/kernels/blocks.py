@@ -246,3 +246,40 @@ def gather_rows(weights, ids, n, out, zero):
         for d in range(dim):
             out[c, d] = weights[w, d]
             zero[c, d] = 0.0
+
+
+@njit(nogil=True, inline="always")
+def gather_means(syn0, ngrams, ptr, rows, ids, n, out, zero):
+    """Subword inputs (fastText): out[c] = the mean of word ids[c]'s own row of ``syn0`` and its
+    n-gram rows ``ngrams[rows[ptr[w]:ptr[w + 1]]]``, and zero[c] = 0, for c < n. A word without
+    n-grams is copied as ``gather_rows`` does (no multiply), so no n-grams is word2vec exactly."""
+    dim = syn0.shape[1]
+    for c in range(n):
+        w = ids[c]
+        for d in range(dim):
+            out[c, d] = syn0[w, d]
+            zero[c, d] = 0.0
+        a, b = ptr[w], ptr[w + 1]
+        if b > a:
+            for r in range(a, b):
+                g = rows[r]
+                for d in range(dim):
+                    out[c, d] += ngrams[g, d]
+            inv = np.float32(1.0 / (1 + b - a))
+            for d in range(dim):
+                out[c, d] *= inv
+
+
+@njit(nogil=True, inline="always")
+def add_subword_rows(syn0, ngrams, ptr, rows, w, delta):
+    """The gradient of a mean of subword rows back into every one of them: ``delta`` (one
+    vector) added whole to word w's own row and to each of its n-gram rows. Whole, not
+    divided by their number: fastText divides only in supervised training (Model::update's
+    normalizeGradient), gensim's FastText does the same."""
+    dim = syn0.shape[1]
+    for d in range(dim):
+        syn0[w, d] += delta[d]
+    for r in range(ptr[w], ptr[w + 1]):
+        g = rows[r]
+        for d in range(dim):
+            ngrams[g, d] += delta[d]

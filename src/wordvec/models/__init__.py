@@ -11,6 +11,7 @@ import importlib
 REGISTRY = {
     "word2vec": (".word2vec", "Word2Vec"),
     "doc2vec": (".doc2vec", "Doc2Vec"),
+    "fasttext": (".fasttext", "FastText"),
 }
 
 

@@ -1,0 +1,190 @@
+"""fastText's kernels: subword (character n-gram) vectors for skip-gram and CBOW, as drivers
+over the shared blocks, plus fastText's n-gram hashing.
+
+A word's input vector is the mean of its own row of ``syn0`` and the rows of its character
+n-grams in ``ngrams`` (the hashed buckets). Each vocabulary word's n-gram rows are computed
+once (``ngram_csr``: ``ptr``, ``rows``), so the training loop never hashes. The drivers are
+word2vec's (``kernels/word2vec.py``) with ``gather_means`` / ``add_subword_rows`` in place of
+copying one row in and adding one gradient back; a vocabulary without n-grams (``max_n=0``)
+therefore trains exactly as word2vec, random number for random number.
+
+Hashing is fastText's ``Dictionary::hash``: 32-bit FNV-1a over the UTF-8 bytes, each byte
+sign-extended (``int8``) before the xor; n-grams of ``<word>`` are cut at character (not
+byte) boundaries, lengths ``min_n``..``max_n`` in characters (``Dictionary::computeSubwords``).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .blocks import (add_subword_rows, batch_update, draw_outputs, gather_means, hidden_update, huffman_outputs,
+                     job_alpha, longest_sentence, output_buffers, shrunk_window, subsample)
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+@njit(nogil=True, cache=True)
+def ft_hash(buf, a, b):
+    """fastText's hash of the bytes buf[a:b] (uint8): FNV-1a, bytes sign-extended to 32 bits."""
+    h = np.uint64(2166136261)
+    for i in range(a, b):
+        x = np.uint64(buf[i])
+        if x >= 128:
+            x |= np.uint64(0xFFFFFF00)
+        h = ((h ^ x) * np.uint64(16777619)) & _MASK32
+    return h
+
+
+@njit(nogil=True, cache=True)
+def word_ngrams(buf, a, b, min_n, max_n, bucket, out, k):
+    """The bucket of every n-gram of the wrapped word buf[a:b] (``<word>`` as UTF-8), written
+    into ``out`` from index ``k``; returns the index after the last. With ``bucket <= 0``
+    nothing is written: the call only counts (``ngram_csr`` sizes ``out`` that way)."""
+    for i in range(a, b):
+        if (buf[i] & 0xC0) == 0x80:
+            continue
+        j = i
+        n = 1
+        while j < b and n <= max_n:
+            j += 1
+            while j < b and (buf[j] & 0xC0) == 0x80:
+                j += 1
+            if n >= min_n and not (n == 1 and (i == a or j == b)):
+                if bucket > 0:
+                    out[k] = np.int32(ft_hash(buf, i, j) % np.uint64(bucket))
+                k += 1
+            n += 1
+    return k
+
+
+@njit(nogil=True, cache=True)
+def ngram_csr(buf, offsets, min_n, max_n, bucket):
+    """(ptr, rows): word w's n-gram buckets are rows[ptr[w]:ptr[w + 1]]; word w is the wrapped
+    bytes buf[offsets[w]:offsets[w + 1]] (an empty span: no n-grams)."""
+    n = offsets.shape[0] - 1
+    ptr = np.zeros(n + 1, np.int64)
+    dummy = np.zeros(1, np.int32)
+    for w in range(n):
+        ptr[w + 1] = ptr[w] + word_ngrams(buf, offsets[w], offsets[w + 1], min_n, max_n, 0, dummy, 0)
+    rows = np.empty(ptr[n], np.int32)
+    for w in range(n):
+        word_ngrams(buf, offsets[w], offsets[w + 1], min_n, max_n, bucket, rows, ptr[w])
+    return ptr, rows
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def compose_vectors(syn0, ngrams, ptr, rows, out):
+    """out[w] = the mean of word w's own row and its n-gram rows (its vector, as fastText's
+    getWordVector)."""
+    dim = syn0.shape[1]
+    for w in range(syn0.shape[0]):
+        a, b = ptr[w], ptr[w + 1]
+        for d in range(dim):
+            out[w, d] = syn0[w, d]
+        for r in range(a, b):
+            g = rows[r]
+            for d in range(dim):
+                out[w, d] += ngrams[g, d]
+        if b > a:
+            inv = np.float32(1.0 / (1 + b - a))
+            for d in range(dim):
+                out[w, d] *= inv
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def fasttext_sg_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
+                    alpha0, alpha1, seed):
+    """Skip-gram with subwords: each context word's mean vector against the centre word's
+    outputs (HogBatch, as word2vec), the gradient back into all of its rows."""
+    dim = syn0.shape[1]
+    _, neg_thr, neg_alias, codes, points, code_lengths = tables  # taken out once (blocks.py)
+    state = np.uint64(seed)
+    sent = np.empty(longest_sentence(bounds), np.int32)
+    ctx = np.empty(2 * window, np.int32)
+    ctxbuf = np.empty((2 * window, dim), np.float32)
+    dctx = np.empty((2 * window, dim), np.float32)
+    rows, labels, grad = output_buffers(negative, tables.codes, 2 * window)
+    loss = 0.0
+    terms = 0
+    effective = 0
+    for s in range(bounds.shape[0] - 1):
+        alpha = job_alpha(alpha0, alpha1, bounds, s)
+        n, state = subsample(tokens, bounds[s], bounds[s + 1], tables.keep, sent, state)
+        effective += n
+        for i in range(n):
+            lo, hi, state = shrunk_window(i, n, window, state)
+            nc = 0
+            for j in range(lo, hi):
+                if j != i:
+                    ctx[nc] = sent[j]
+                    nc += 1
+            if nc == 0:
+                continue
+            gather_means(syn0, ngrams, ptr, rows_of, ctx, nc, ctxbuf, dctx)
+            centre = sent[i]
+            if hs:
+                k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
+                loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
+            if negative > 0:
+                k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+                loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
+            for c in range(nc):
+                add_subword_rows(syn0, ngrams, ptr, rows_of, ctx[c], dctx[c])
+            terms += nc
+    return loss, terms, effective
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def fasttext_cbow_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
+                      cbow_mean, alpha0, alpha1, seed):
+    """CBOW with subwords: the hidden layer is the sum (or mean) of every row of every context
+    word (their own and their n-grams', as fastText and gensim); each row gets the error."""
+    dim = syn0.shape[1]
+    _, neg_thr, neg_alias, codes, points, code_lengths = tables
+    state = np.uint64(seed)
+    sent = np.empty(longest_sentence(bounds), np.int32)
+    h = np.empty(dim, np.float32)
+    neu1e = np.empty(dim, np.float32)
+    rows, labels, _ = output_buffers(negative, tables.codes, 1)
+    loss = 0.0
+    terms = 0
+    effective = 0
+    for s in range(bounds.shape[0] - 1):
+        alpha = job_alpha(alpha0, alpha1, bounds, s)
+        n, state = subsample(tokens, bounds[s], bounds[s + 1], tables.keep, sent, state)
+        effective += n
+        for i in range(n):
+            lo, hi, state = shrunk_window(i, n, window, state)
+            nc = hi - lo - 1
+            if nc <= 0:
+                continue
+            for d in range(dim):
+                h[d] = 0.0
+                neu1e[d] = 0.0
+            count = 0
+            for j in range(lo, hi):
+                if j != i:
+                    w = sent[j]
+                    for d in range(dim):
+                        h[d] += syn0[w, d]
+                    for r in range(ptr[w], ptr[w + 1]):
+                        g = rows_of[r]
+                        for d in range(dim):
+                            h[d] += ngrams[g, d]
+                    count += 1 + ptr[w + 1] - ptr[w]
+            if cbow_mean:
+                inv = np.float32(1.0 / count)
+                for d in range(dim):
+                    h[d] *= inv
+            centre = sent[i]
+            if hs:
+                k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
+                loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, True)
+            if negative > 0:
+                k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+                loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, True)
+            for j in range(lo, hi):
+                if j != i:
+                    add_subword_rows(syn0, ngrams, ptr, rows_of, sent[j], neu1e)
+            terms += 1
+    return loss, terms, effective
