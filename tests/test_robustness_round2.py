@@ -3,7 +3,16 @@ before the fix. Errors a user causes are one line naming the file/line/parameter
 from the CLI, never a traceback."""
 from __future__ import annotations
 
+import fcntl
+import gc
+import os
 import random
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -495,3 +504,160 @@ def test_evaluate_json_prints_null_not_nan(model_dir, tmp_path, capsys):
     assert code == 0 and "NaN" not in out
     result = json.loads(out)["similarity"]["pairs.txt"]
     assert result["spearman"] is None and result["pearson"] is None
+
+
+# ---------------------------------------------------------------- 8. signals and leftovers
+# The child counts the corpus, then, with the scratch folder made and the ids written,
+# reports "encoding" (a file) and waits there: the test signals it at that event.
+WAIT_IN_ENCODING = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import wordvec.models.base as base
+    def waiting(*args, **kwargs):
+        Path(sys.argv[1]).touch()
+        while True:
+            time.sleep(0.05)
+    base.encode_id_stream = waiting
+    from wordvec.cli import main
+    main(sys.argv[2:])
+    """
+)
+
+
+def _scratch_folders(tmpdir: Path) -> list:
+    return sorted(p.name for p in tmpdir.iterdir() if p.name.startswith("wordvec-"))
+
+
+def _start_waiting_in_encoding(small, tmp_path):
+    tmpdir, ready = tmp_path / "tmp", tmp_path / "encoding"
+    tmpdir.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmpdir))
+    proc = subprocess.Popen([sys.executable, "-c", WAIT_IN_ENCODING, str(ready), "train", str(small), "-o",
+                             str(tmp_path / "m"), "--min-count", "1", "-q"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the child never reached encoding"
+        time.sleep(0.02)
+    assert len(_scratch_folders(tmpdir)) == 1
+    return proc, tmpdir
+
+
+def test_sigterm_before_training_is_ctrl_c_and_removes_the_scratch_folder(small, tmp_path):
+    proc, tmpdir = _start_waiting_in_encoding(small, tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.decode() == "wordvec: interrupted\n"
+    assert _scratch_folders(tmpdir) == []
+    assert not (tmp_path / "m").exists()
+
+
+def test_scratch_folders_of_killed_processes_are_removed(small, tmp_path, monkeypatch):
+    proc, tmpdir = _start_waiting_in_encoding(small, tmp_path)
+    proc.kill()
+    proc.communicate(timeout=60)
+    (dead,) = _scratch_folders(tmpdir)
+    assert dead.startswith(f"wordvec-{proc.pid}-")
+    # A live process's scratch folder (its lock held) and unrelated folders are kept.
+    live = tmpdir / f"wordvec-{proc.pid}-keepmeok"
+    live.mkdir()
+    fd = os.open(live / "lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    (tmpdir / "wordvec-notours").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    try:
+        model = Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).build_vocab(str(small))
+        mine = [n for n in _scratch_folders(tmpdir) if n.startswith(f"wordvec-{os.getpid()}-")]
+        assert sorted([mine[0], live.name, "wordvec-notours"]) == _scratch_folders(tmpdir)
+        del model
+        gc.collect()
+        assert sorted([live.name, "wordvec-notours"]) == _scratch_folders(tmpdir)
+    finally:
+        os.close(fd)
+
+
+def test_a_failed_build_vocab_leaves_no_scratch_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    model = Word2Vec(vector_size=8, min_count=5, epochs=1, workers=1)
+    with pytest.raises(WordvecError, match="min_count"):
+        model.build_vocab([["a", "b"]])
+    assert _scratch_folders(tmp_path) == []
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["over a model", "new folder"])
+def test_ctrl_c_during_the_final_save_says_the_save_was_abandoned(small, tmp_path, capsys, monkeypatch, existing):
+    out = tmp_path / "m"
+    args = ["train", str(small), "-o", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1", "-q",
+            "--workers", "1"]
+    if existing:
+        assert run_cli(args) == 0
+    before = _tree(out) if existing else None
+    import wordvec.formats.native as native
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(native, "write_npy", interrupted)
+    assert run_cli(args) == 130
+    err = capsys.readouterr().err
+    if existing:
+        assert err == (f"wordvec: interrupted while saving {out}: the save was abandoned; {out} still holds "
+                       f"the previous model, unchanged\n")
+        assert _tree(out) == before
+    else:
+        assert err == f"wordvec: interrupted while saving {out}: the save was abandoned; nothing was written there\n"
+        assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_ctrl_c_while_saving_a_file_says_it_is_unchanged(tmp_path):
+    from wordvec.atomic import atomic_file
+    from wordvec.errors import SaveInterrupted
+
+    path = tmp_path / "f.txt"
+    path.write_text("old")
+    with pytest.raises(SaveInterrupted, match=rf"{path} still holds the previous file, unchanged"):
+        with atomic_file(path, "w") as f:
+            f.write("new")
+            raise KeyboardInterrupt
+    assert path.read_text() == "old" and sorted(os.listdir(tmp_path)) == ["f.txt"]
+
+
+# ---------------------------------------------------------------- 9. honest messages and results
+FULL_DISK = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from wordvec import Word2Vec
+    from wordvec.errors import WordvecError
+    corpus, out = sys.argv[1], sys.argv[2]
+    Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).fit(corpus).save(out)
+    big = Word2Vec(vector_size=400, min_count=1, epochs=1, workers=1).fit(corpus)
+    # Files may grow to 50 kB: a real short write (EFBIG), as on a disk that fills up.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+    try:
+        big.save(out)
+    except WordvecError as e:
+        print(e)
+    """
+)
+
+
+def test_a_full_disk_during_a_save_says_so(small, tmp_path):
+    out = tmp_path / "m"
+    done = subprocess.run([sys.executable, "-c", FULL_DISK, str(small), str(out)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{out}: no space left on device; the previous file is unchanged\n"
+    assert Word2Vec.load(out).vector_size == 8
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_numpys_short_write_is_a_full_disk():
+    from wordvec.atomic import describe_os_error
+
+    assert describe_os_error("F", OSError("8192 requested and 4096 written")) == (
+        "F: no space left on device; the previous file is unchanged")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_npy
 from .vocabulary import MARKER, OOV_ID
 
 CHUNK_IDS = 1 << 20  # 4 MiB of ids per step: bounded transient memory
@@ -93,10 +94,10 @@ def encode_id_stream(
     n_tokens = base
     line_ends = np.concatenate([[0]] + ends).astype(np.int64)
     lines_path = out_dir / "lines.npy"
-    np.save(lines_path, line_ends)
+    write_npy(lines_path, line_ends)
     bounds = np.unique(np.append(line_ends, n_tokens))  # drop empty sentences
     offsets = _split_long(bounds, max_sentence_length)
-    np.save(offsets_path, offsets)
+    write_npy(offsets_path, offsets)
     return EncodedCorpus(tokens_path, offsets_path, n_tokens, offsets.size - 1, lines_path)
 
 
