@@ -20,7 +20,7 @@ import pytest
 
 from conftest import run_cli
 from wordvec import Word2Vec
-from wordvec.errors import TrainingDiverged, WordvecError
+from wordvec.errors import CorpusError, ParameterError, TrainingDiverged, WordvecError
 
 
 def _corpus(path: Path, sentences: int = 400, vocab: int = 60, seed: int = 0) -> Path:
@@ -661,3 +661,110 @@ def test_numpys_short_write_is_a_full_disk():
 
     assert describe_os_error("F", OSError("8192 requested and 4096 written")) == (
         "F: no space left on device; the previous file is unchanged")
+
+
+def test_resume_after_lines_were_swapped_is_refused_unless_forced(tmp_path, capsys):
+    from wordvec.train.checkpoint import resume, save_checkpoint
+
+    corpus = _corpus(tmp_path / "c.txt")
+    model = Word2Vec(vector_size=8, min_count=1, epochs=2, workers=1).build_vocab(str(corpus))
+    save_checkpoint(model, tmp_path / "m")
+    lines = corpus.read_text().splitlines()
+    lines[-1], lines[-3] = lines[-3], lines[-1]  # two late lines swapped: same words, counts and tokens
+    corpus.write_text("\n".join(lines) + "\n")
+    with pytest.raises(CorpusError, match=r"c.txt: not the corpus checkpointed in .*m: the same words and counts, "
+                                          r"but not in the same order \(lines changed or moved\)"):
+        resume(tmp_path / "m")
+    assert run_cli(["train", "--resume", str(tmp_path / "m"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wordvec: error: ") and err.count("\n") == 1 and "--force" in err
+    assert resume(tmp_path / "m", force=True).encoded_.n_tokens == model.encoded_.n_tokens
+    assert run_cli(["train", "--resume", str(tmp_path / "m"), "-q", "--force"]) == 0
+
+
+def test_force_goes_with_resume(small, tmp_path, capsys):
+    assert run_cli(["train", str(small), "-o", str(tmp_path / "m"), "--force"]) == 2
+    assert capsys.readouterr().err == "wordvec: error: --force goes with --resume MODEL_DIR\n"
+
+
+@pytest.mark.parametrize("kind", ["plain", "gz", "documents"])
+def test_a_corpus_truncated_while_read_is_an_error(tmp_path, kind):
+    import gzip
+
+    from wordvec.text.corpus import ReadStats, iter_blocks, open_binary
+
+    text = _corpus(tmp_path / "c.txt", sentences=4000).read_bytes()
+    path = tmp_path / ("c.txt.gz" if kind == "gz" else "c.txt")
+    if kind == "gz":
+        path.write_bytes(gzip.compress(text))
+    size = path.stat().st_size
+    with pytest.raises(CorpusError, match=rf"{path}: changed while it was read \(its size went from {size:,} to "
+                                          rf"{int(size * 0.6):,} bytes\)"):
+        if kind == "documents":
+            with open_binary(path) as f:
+                f.read(1024)
+                os.truncate(path, int(size * 0.6))
+                while f.read(1 << 16):
+                    pass
+        else:
+            for i, _ in enumerate(iter_blocks(path, ReadStats(), block_bytes=1024)):
+                if i == 0:  # a real truncation, after the first block was read
+                    os.truncate(path, int(size * 0.6))
+
+
+def test_a_corpus_file_that_changes_after_reading_trains(small):
+    assert Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).fit(str(small)).wv is not None
+
+
+@pytest.mark.parametrize("codec, name", [("utf-32", "UTF-32"), ("utf-32-be", "UTF-32"), ("utf-16", "UTF-16"),
+                                          ("utf-16-be", "UTF-16")], ids=["UTF-32LE", "UTF-32BE", "UTF-16LE", "UTF-16BE"])
+def test_wide_encodings_are_named_right(tmp_path, codec, name):
+    path = tmp_path / "c.txt"
+    text = "the quick brown fox jumps\n" * 50
+    path.write_bytes(("\ufeff" + text if codec.endswith("-be") else text).encode(codec))
+    with pytest.raises(CorpusError, match=rf"^{path}: is {name} text; convert it to UTF-8 \(iconv -f {name} -t UTF-8\)$"):
+        Word2Vec(min_count=1).build_vocab(str(path))
+
+
+def test_an_analogy_file_with_no_usable_question_is_an_error(model_dir, tmp_path, capsys):
+    path = tmp_path / "q.txt"
+    path.write_text(": capitals\nzzz yyy xxx www\nqqq rrr sss ttt\n")
+    assert run_cli(["evaluate", str(model_dir), "--analogies", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"wordvec: error: {path}: no question to ask: 2 valid question(s), every one with a word not "
+                   f"among the first 30,000 words of the vocabulary\n"), err
+    path.write_text(": capitals\n")
+    assert run_cli(["evaluate", str(model_dir), "--analogies", str(path)]) == 2
+    assert capsys.readouterr().err == f"wordvec: error: {path}: no 'a b c d' question lines found\n"
+
+
+def test_resume_with_workers_0_blames_the_flag(tmp_path, capsys):
+    from wordvec.train.checkpoint import resume, save_checkpoint
+
+    corpus = _corpus(tmp_path / "c.txt")
+    save_checkpoint(Word2Vec(vector_size=8, min_count=1, epochs=2).build_vocab(str(corpus)), tmp_path / "m")
+    assert run_cli(["train", "--resume", str(tmp_path / "m"), "--workers", "0"]) == 2
+    assert capsys.readouterr().err == "wordvec: error: --workers=0 is invalid: must be an integer in [1, 1024]\n"
+    with pytest.raises(ParameterError, match=r"^workers=0 is invalid"):
+        resume(tmp_path / "m", workers=0)
+
+
+@pytest.mark.parametrize("corpus, message", [
+    ([["a", "b"], ["c", 3]], "corpus: sentence 1: token 1 is int 3, not str"),
+    ([["a", ["b", "c"]]], "corpus: sentence 0: token 1 is list ['b', 'c'], not str"),
+    ([["a"], 7], "corpus: sentence 1 is int 7; sentences must be lists of str or str"),
+], ids=["integers", "nested lists", "a number for a sentence"])
+@pytest.mark.parametrize("model", ["word2vec", "word2vec kmer", "doc2vec"])
+def test_a_corpus_of_non_strings_is_a_corpus_error(corpus, message, model):
+    from wordvec import Doc2Vec
+
+    if model == "doc2vec":
+        message = message.replace("sentence", "document")
+        if "is int 7" in message:
+            message = "corpus: document 1: words must be a list of str (or one str), found int"
+        m = Doc2Vec(vector_size=8, min_count=1)
+    else:
+        m = Word2Vec(vector_size=8, min_count=1, tokenizer="kmer:2" if "kmer" in model else None)
+    with pytest.raises(CorpusError) as e:
+        m.build_vocab(corpus)
+    assert str(e.value).startswith(message), str(e.value)

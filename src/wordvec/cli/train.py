@@ -70,9 +70,11 @@ def cli_names(message: str) -> str:
               help="Checkpoint into the model folder every N words or DURATION (30s, 10m, 2h).")
 @click.option("--resume", "resume_dir", type=click.Path(path_type=Path), default=None, metavar="MODEL_DIR",
               help="Continue the training checkpointed in MODEL_DIR (corpus and parameters are remembered).")
+@click.option("--force", is_flag=True,
+              help="With --resume: continue although the corpus's lines changed order (the resume is then not exact).")
 @tensorboard_options
 def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir, model_name,
-          dbow, dbow_words, dm_concat, phrase_table, **params):
+          dbow, dbow_words, dm_concat, phrase_table, force, **params):
     """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line).
 
     Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
@@ -83,8 +85,10 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
     if checkpoint_every is not None:
         parse_every(checkpoint_every, "--checkpoint-every")
     callbacks = tensorboard_callbacks(logdir, eval_analogies, eval_similarity)  # checks the files before counting
+    if force and resume_dir is None:
+        raise ParameterError("--force goes with --resume MODEL_DIR")
     if resume_dir is not None:
-        model, output, checkpoint_every = _resume(resume_dir, corpus, output, checkpoint_every, params)
+        model, output, checkpoint_every = _resume(resume_dir, corpus, output, checkpoint_every, params, force)
         if model is None:
             return
     else:
@@ -145,7 +149,7 @@ def _doc2vec(params: dict, dbow: bool, dbow_words: bool, dm_concat: bool):
     return Doc2Vec(**given, dm=not dbow, dbow_words=dbow_words, dm_concat=dm_concat)
 
 
-def _resume(resume_dir, corpus, output, checkpoint_every, params):
+def _resume(resume_dir, corpus, output, checkpoint_every, params, force=False):
     """(model, output, checkpoint_every) for ``--resume``; model is None when the training
     there is already complete. Only --workers may change: the rest is remembered."""
     from click.core import ParameterSource
@@ -163,7 +167,7 @@ def _resume(resume_dir, corpus, output, checkpoint_every, params):
         return None, output, checkpoint_every
     check_replaceable(output or resume_dir)  # before the corpus is counted and trained again
     try:
-        model = resume(resume_dir, corpus=corpus, workers=params.get("workers"))
+        model = resume(resume_dir, corpus=corpus, workers=params.get("workers"), force=force)
     except ParameterError as e:
         raise ParameterError(cli_names(str(e))) from None
     return model, output or resume_dir, checkpoint_every or model.checkpoint_every_
