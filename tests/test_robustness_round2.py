@@ -768,3 +768,40 @@ def test_a_corpus_of_non_strings_is_a_corpus_error(corpus, message, model):
     with pytest.raises(CorpusError) as e:
         m.build_vocab(corpus)
     assert str(e.value).startswith(message), str(e.value)
+
+
+def test_symlinked_sub_folders_are_read_and_loops_warned(tmp_path):
+    from wordvec.text.corpus import find_files
+
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (real / "b.txt").write_text("beta gamma\n")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "a.txt").write_text("alpha beta\n")
+    (corpus / "sub" / "c.txt").write_text("delta\n")
+    (corpus / "linked").symlink_to(real)
+    (corpus / "sub" / "loop").symlink_to(corpus)  # back to the top: must not be read again
+    with pytest.warns(UserWarning, match=r"corpus/sub/loop: links to a folder already read; skipped"):
+        files = find_files(corpus)
+    assert [f.relative_to(corpus).as_posix() for f in files] == ["a.txt", "linked/b.txt", "sub/c.txt"]
+    with pytest.warns(UserWarning):
+        model = Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).fit(str(corpus))
+    assert "gamma" in model.wv.key_to_index
+
+
+def test_two_trainings_into_one_folder_the_second_is_refused(small, tmp_path, capsys):
+    proc, _ = _start_waiting_in_encoding(small, tmp_path)  # trains into tmp_path / "m", holding its lock
+    out = tmp_path / "m"
+    args = ["train", str(small), "-o", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1", "-q"]
+    try:
+        assert run_cli(args) == 2
+        assert capsys.readouterr().err == (
+            f"wordvec: error: {out}: another wordvec process (pid {proc.pid}) is writing this model; wait for it "
+            f"to finish or choose another output folder\n")
+        assert not out.exists()
+    finally:
+        proc.kill()  # SIGKILL: the kernel drops its lock; the file left behind blocks nobody
+        proc.communicate(timeout=60)
+    assert run_cli(args) == 0 and Word2Vec.load(out).vector_size == 8
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

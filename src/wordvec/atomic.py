@@ -193,6 +193,47 @@ def remove_scratch(scratch, fd: int) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def output_lock(path):
+    """Hold ``.NAME.lock`` beside the output ``path`` (``flock``) for a whole command, so
+    two ``wordvec train -o SAME`` at once cannot both train and both report success (the
+    later save would silently replace the earlier). The second is refused at once,
+    naming the first's process id. The kernel drops the lock of a killed process; the
+    file is removed on release."""
+    path = _target(path)
+    parent = _parent(path)
+    lock_path = parent / f".{path.name}.lock"
+    parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            try:
+                pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            finally:
+                os.close(fd)
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise WordvecError(f"{path}: another wordvec process (pid {pid}) is writing this model; "
+                                   "wait for it to finish or choose another output folder") from None
+            raise
+        try:  # the file we locked must still be the one at lock_path (a releaser may have unlinked it)
+            same = os.path.samestat(os.fstat(fd), os.stat(lock_path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)
+        os.close(fd)
+
+
 def _prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 

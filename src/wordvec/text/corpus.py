@@ -51,7 +51,7 @@ def find_files(path: str | os.PathLike) -> list[Path]:
     if not p.exists():
         raise CorpusError(f"{p}: no such file or folder")
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+        files = sorted(f for f in _walk(p) if not f.name.startswith("."))
         files = [f for f in files if f.name not in ("MANIFEST.md",) or len(files) == 1]
         if not files:
             raise CorpusError(f"{p}: folder holds no files to read")
@@ -59,6 +59,33 @@ def find_files(path: str | os.PathLike) -> list[Path]:
     if not p.is_file():
         raise CorpusError(f"{p}: not a regular file")
     return [p]
+
+
+def _walk(root: Path) -> list[Path]:
+    """Every regular file under ``root``, following symlinked folders (``rglob`` skipped
+    them without a word) but entering each real folder once: a link back to a folder
+    already read (a loop, or the same folder twice) is skipped with a warning."""
+    seen = set()
+    files: list[Path] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            raise CorpusError(f"{folder}: cannot read the folder ({e.strerror or e})") from None
+        if (st.st_dev, st.st_ino) in seen:
+            warnings.warn(f"{folder}: links to a folder already read; skipped", UserWarning, stacklevel=4)
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_dir():  # follows links
+                stack.append(path)
+            elif entry.is_file():
+                files.append(path)
+    return files
 
 
 _BZ2_IN = 1 << 16  # compressed bytes read at a time
