@@ -805,3 +805,83 @@ def test_two_trainings_into_one_folder_the_second_is_refused(small, tmp_path, ca
         proc.communicate(timeout=60)
     assert run_cli(args) == 0 and Word2Vec.load(out).vector_size == 8
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# ---------------------------------------------------------------- 10. optional extras never break a default command
+# Every command's default path, in one fresh interpreter where the optional packages are
+# missing: the finders on sys.meta_path find none of them (as on an install without the
+# extras, find_spec says None and import raises ModuleNotFoundError).
+WITHOUT_EXTRAS = textwrap.dedent(
+    """
+    import contextlib, io, json, os, sys
+    BLOCKED = {"tensorboard", "matplotlib", "sklearn", "torch", "umap", "hdbscan", "gensim", "plotly"}
+
+    class Missing:
+        def __init__(self, inner):
+            self.inner = inner
+        def find_spec(self, name, path=None, target=None):
+            if name.partition(".")[0] in BLOCKED:
+                return None
+            find = getattr(self.inner, "find_spec", None)
+            return find(name, path, target) if find else None
+        def __getattr__(self, attr):
+            return getattr(self.inner, attr)
+
+    sys.meta_path[:] = [Missing(f) for f in sys.meta_path]
+    from wordvec.cli.main import cli
+    results = []
+    for args in json.loads(sys.argv[1]):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                cli.main(args=args, prog_name="wordvec", standalone_mode=False)
+                code = 0
+            except SystemExit as e:
+                code = e.code
+            except BaseException as e:
+                code = f"{type(e).__name__}: {e}"
+        results.append([args[0], code, err.getvalue()])
+    imported = sorted({m.partition(".")[0] for m in sys.modules} & BLOCKED)
+    print(json.dumps({"results": results, "imported": imported}))
+    """
+)
+NO_LOGS = ("wordvec: warning: no TensorBoard logs: the tensorboard package is not installed "
+           "(pip install 'wordvec[viz]'); {} goes on without them\n")
+
+
+def test_every_default_command_works_without_the_optional_packages(tmp_path):
+    import json
+
+    corpus = _corpus(tmp_path / "c.txt", sentences=600, vocab=40)
+    docs = tmp_path / "d.txt"
+    docs.write_text("".join(f"doc{i}\t{line}\n" for i, line in enumerate(corpus.read_text().splitlines())))
+    (tmp_path / "q.txt").write_text(": s\nw1 w2 w3 w4\n")
+    (tmp_path / "p.txt").write_text("w1\tw2\t3\nw3\tw4\t1\nw5\tw6\t2\n")
+    t = str(tmp_path)
+    small = ["--min-count", "1", "--dim", "8", "--epochs", "1", "-q"]
+    commands = [
+        ["train", f"{t}/c.txt", "-o", f"{t}/m", *small],
+        ["train", f"{t}/d.txt", "-o", f"{t}/d", "--model", "doc2vec", *small],
+        ["similar", f"{t}/m", "w1"], ["analogy", f"{t}/m", "w1", "w2", "w3"], ["odd", f"{t}/m", "w1", "w2", "w3"],
+        ["predict", f"{t}/m", "w1 w2"], ["evaluate", f"{t}/m", "--analogies", f"{t}/q.txt"],
+        ["evaluate", f"{t}/m", "--similarity", f"{t}/p.txt"], ["export", f"{t}/m", "-o", f"{t}/m.txt", "--format", "word2vec-bin"],
+        ["infer", f"{t}/d", "w1 w2 w3"], ["phrases", f"{t}/c.txt", "-o", f"{t}/ph.tsv"],
+        ["align", f"{t}/m", f"{t}/m", "-o", f"{t}/al"], ["translate", f"{t}/al", "w1"],
+        ["tutorial", f"{t}/c.txt", "-o", f"{t}/tut", "--epochs", "1", "--vocab-size", "50", "--batch-size", "16"],
+        ["demo", "-o", f"{t}/demo-model", "--epochs", "1", "-q"],
+        ["download"],
+        ["plot", f"{t}/m", "-o", f"{t}/m.png"],
+    ]
+    done = subprocess.run([sys.executable, "-c", WITHOUT_EXTRAS, json.dumps(commands)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["imported"] == []
+    expected_err = {"tutorial": NO_LOGS.format("the tutorial"), "demo": NO_LOGS.format("training"),
+                    "plot": f"wordvec: error: {t}/m.png: a picture needs matplotlib: pip install 'wordvec[viz]' "
+                            f"(or draw --html only)\n"}
+    for name, code, err in report["results"]:
+        assert (name, code) == (name, 2 if name == "plot" else 0), (name, code, err)
+        assert err == expected_err.get(name, ""), (name, err)
+    assert (tmp_path / "tut" / "model" / "config.json").exists() and not (tmp_path / "tut" / "logs").exists()
+    assert (tmp_path / "demo-model" / "config.json").exists()
