@@ -145,17 +145,17 @@ def test_fallback_rename_failure_restores_previous(tmp_path, monkeypatch):
 def test_disk_full_during_model_save_keeps_previous(tmp_path, monkeypatch):
     path = tmp_path / "model"
     _save(path, *A)
-    real_save = np.save
+    real_save = native.write_npy
 
     def full_disk(file, arr, *args, **kwargs):
         with open(file, "wb") as f:
             f.write(b"\x93NUMPY partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(native.np, "save", full_disk)
+    monkeypatch.setattr(native, "write_npy", full_disk)
     with pytest.raises(WordvecError) as err:
         _save(path, *B)
-    monkeypatch.setattr(native.np, "save", real_save)
+    monkeypatch.setattr(native, "write_npy", real_save)
     assert str(err.value) == f"{path}: no space left on device; the previous file is unchanged"
     assert _which(path) == "A"
     assert _leftovers(tmp_path) == []
@@ -220,7 +220,7 @@ def test_sigkill_at_each_point_of_a_save_leaves_a_complete_model(tmp_path, point
         try:
             counter = [0]
             if where == "np_save":
-                real = np.save
+                real = native.write_npy
 
                 def save(*a, **k):
                     real(*a, **k)
@@ -228,7 +228,7 @@ def test_sigkill_at_each_point_of_a_save_leaves_a_complete_model(tmp_path, point
                     if counter[0] == after:
                         _kill_self()
 
-                native.np.save = save
+                native.write_npy = save
             elif where == "fsync_tree":
                 atomic._fsync_tree = lambda root: _kill_self()
             elif where == "exchange_before":

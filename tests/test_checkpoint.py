@@ -311,7 +311,7 @@ def test_disk_full_at_a_checkpoint_stops_cleanly_keeping_the_last_one(corpus, tm
 
     reference = Word2Vec(**PARAMS).fit(corpus)
     threads_before = threading.active_count()
-    real_save, calls = native.np.save, []
+    real_save, calls = native.write_npy, []
 
     def save(file, *args, **kwargs):  # the second checkpoint finds the disk full
         if str(tmp_path) in str(file):  # model files, not the encoded corpus
@@ -320,11 +320,11 @@ def test_disk_full_at_a_checkpoint_stops_cleanly_keeping_the_last_one(corpus, tm
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_save(file, *args, **kwargs)
 
-    monkeypatch.setattr(native.np, "save", save)
+    monkeypatch.setattr(native, "write_npy", save)
     model = Word2Vec(**PARAMS, report_seconds=1e-9)
     with pytest.raises(WordvecError, match=r"m: no space left on device; the previous file is unchanged"):
         model.fit(corpus, callbacks=[CheckpointCallback(tmp_path / "m", every_words=4000)])
-    monkeypatch.setattr(native.np, "save", real_save)
+    monkeypatch.setattr(native, "write_npy", real_save)
     assert threading.active_count() == threads_before  # no worker trains on in the background
     assert [p.name for p in tmp_path.iterdir()] == ["m"]
     _same_run(reference, resume(tmp_path / "m").train())  # the first checkpoint is whole
@@ -341,7 +341,7 @@ def test_disk_full_while_encoding_the_corpus(corpus, monkeypatch):
 
     monkeypatch.setattr(encoding, "encode_id_stream", full)
     monkeypatch.setattr("wordvec.models.base.encode_id_stream", full)
-    with pytest.raises(WordvecError, match=r"wordvec-\w+: cannot write the encoded corpus \(No space left on device\); "
+    with pytest.raises(WordvecError, match=r"wordvec-\d+-\w+: cannot write the encoded corpus \(No space left on device\); "
                                            r"point TMPDIR to a folder with more space"):
         Word2Vec(**PARAMS).build_vocab(corpus)
 

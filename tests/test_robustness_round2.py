@@ -3,7 +3,16 @@ before the fix. Errors a user causes are one line naming the file/line/parameter
 from the CLI, never a traceback."""
 from __future__ import annotations
 
+import fcntl
+import gc
+import os
 import random
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +20,7 @@ import pytest
 
 from conftest import run_cli
 from wordvec import Word2Vec
-from wordvec.errors import TrainingDiverged, WordvecError
+from wordvec.errors import CorpusError, ParameterError, TrainingDiverged, WordvecError
 
 
 def _corpus(path: Path, sentences: int = 400, vocab: int = 60, seed: int = 0) -> Path:
@@ -495,3 +504,384 @@ def test_evaluate_json_prints_null_not_nan(model_dir, tmp_path, capsys):
     assert code == 0 and "NaN" not in out
     result = json.loads(out)["similarity"]["pairs.txt"]
     assert result["spearman"] is None and result["pearson"] is None
+
+
+# ---------------------------------------------------------------- 8. signals and leftovers
+# The child counts the corpus, then, with the scratch folder made and the ids written,
+# reports "encoding" (a file) and waits there: the test signals it at that event.
+WAIT_IN_ENCODING = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import wordvec.models.base as base
+    def waiting(*args, **kwargs):
+        Path(sys.argv[1]).touch()
+        while True:
+            time.sleep(0.05)
+    base.encode_id_stream = waiting
+    from wordvec.cli import main
+    main(sys.argv[2:])
+    """
+)
+
+
+def _scratch_folders(tmpdir: Path) -> list:
+    return sorted(p.name for p in tmpdir.iterdir() if p.name.startswith("wordvec-"))
+
+
+def _start_waiting_in_encoding(small, tmp_path):
+    tmpdir, ready = tmp_path / "tmp", tmp_path / "encoding"
+    tmpdir.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmpdir))
+    proc = subprocess.Popen([sys.executable, "-c", WAIT_IN_ENCODING, str(ready), "train", str(small), "-o",
+                             str(tmp_path / "m"), "--min-count", "1", "-q"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the child never reached encoding"
+        time.sleep(0.02)
+    assert len(_scratch_folders(tmpdir)) == 1
+    return proc, tmpdir
+
+
+def test_sigterm_before_training_is_ctrl_c_and_removes_the_scratch_folder(small, tmp_path):
+    proc, tmpdir = _start_waiting_in_encoding(small, tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.decode() == "wordvec: interrupted\n"
+    assert _scratch_folders(tmpdir) == []
+    assert not (tmp_path / "m").exists()
+
+
+def test_scratch_folders_of_killed_processes_are_removed(small, tmp_path, monkeypatch):
+    proc, tmpdir = _start_waiting_in_encoding(small, tmp_path)
+    proc.kill()
+    proc.communicate(timeout=60)
+    (dead,) = _scratch_folders(tmpdir)
+    assert dead.startswith(f"wordvec-{proc.pid}-")
+    # A live process's scratch folder (its lock held) and unrelated folders are kept.
+    live = tmpdir / f"wordvec-{proc.pid}-keepmeok"
+    live.mkdir()
+    fd = os.open(live / "lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    (tmpdir / "wordvec-notours").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    try:
+        model = Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).build_vocab(str(small))
+        mine = [n for n in _scratch_folders(tmpdir) if n.startswith(f"wordvec-{os.getpid()}-")]
+        assert sorted([mine[0], live.name, "wordvec-notours"]) == _scratch_folders(tmpdir)
+        del model
+        gc.collect()
+        assert sorted([live.name, "wordvec-notours"]) == _scratch_folders(tmpdir)
+    finally:
+        os.close(fd)
+
+
+def test_a_failed_build_vocab_leaves_no_scratch_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    model = Word2Vec(vector_size=8, min_count=5, epochs=1, workers=1)
+    with pytest.raises(WordvecError, match="min_count"):
+        model.build_vocab([["a", "b"]])
+    assert _scratch_folders(tmp_path) == []
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["over a model", "new folder"])
+def test_ctrl_c_during_the_final_save_says_the_save_was_abandoned(small, tmp_path, capsys, monkeypatch, existing):
+    out = tmp_path / "m"
+    args = ["train", str(small), "-o", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1", "-q",
+            "--workers", "1"]
+    if existing:
+        assert run_cli(args) == 0
+    before = _tree(out) if existing else None
+    import wordvec.formats.native as native
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(native, "write_npy", interrupted)
+    assert run_cli(args) == 130
+    err = capsys.readouterr().err
+    if existing:
+        assert err == (f"wordvec: interrupted while saving {out}: the save was abandoned; {out} still holds "
+                       f"the previous model, unchanged\n")
+        assert _tree(out) == before
+    else:
+        assert err == f"wordvec: interrupted while saving {out}: the save was abandoned; nothing was written there\n"
+        assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_ctrl_c_while_saving_a_file_says_it_is_unchanged(tmp_path):
+    from wordvec.atomic import atomic_file
+    from wordvec.errors import SaveInterrupted
+
+    path = tmp_path / "f.txt"
+    path.write_text("old")
+    with pytest.raises(SaveInterrupted, match=rf"{path} still holds the previous file, unchanged"):
+        with atomic_file(path, "w") as f:
+            f.write("new")
+            raise KeyboardInterrupt
+    assert path.read_text() == "old" and sorted(os.listdir(tmp_path)) == ["f.txt"]
+
+
+# ---------------------------------------------------------------- 9. honest messages and results
+FULL_DISK = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from wordvec import Word2Vec
+    from wordvec.errors import WordvecError
+    corpus, out = sys.argv[1], sys.argv[2]
+    Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).fit(corpus).save(out)
+    big = Word2Vec(vector_size=400, min_count=1, epochs=1, workers=1).fit(corpus)
+    # Files may grow to 50 kB: a real short write (EFBIG), as on a disk that fills up.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+    try:
+        big.save(out)
+    except WordvecError as e:
+        print(e)
+    """
+)
+
+
+def test_a_full_disk_during_a_save_says_so(small, tmp_path):
+    out = tmp_path / "m"
+    done = subprocess.run([sys.executable, "-c", FULL_DISK, str(small), str(out)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{out}: no space left on device; the previous file is unchanged\n"
+    assert Word2Vec.load(out).vector_size == 8
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_numpys_short_write_is_a_full_disk():
+    from wordvec.atomic import describe_os_error
+
+    assert describe_os_error("F", OSError("8192 requested and 4096 written")) == (
+        "F: no space left on device; the previous file is unchanged")
+
+
+def test_resume_after_lines_were_swapped_is_refused_unless_forced(tmp_path, capsys):
+    from wordvec.train.checkpoint import resume, save_checkpoint
+
+    corpus = _corpus(tmp_path / "c.txt")
+    model = Word2Vec(vector_size=8, min_count=1, epochs=2, workers=1).build_vocab(str(corpus))
+    save_checkpoint(model, tmp_path / "m")
+    lines = corpus.read_text().splitlines()
+    lines[-1], lines[-3] = lines[-3], lines[-1]  # two late lines swapped: same words, counts and tokens
+    corpus.write_text("\n".join(lines) + "\n")
+    with pytest.raises(CorpusError, match=r"c.txt: not the corpus checkpointed in .*m: the same words and counts, "
+                                          r"but not in the same order \(lines changed or moved\)"):
+        resume(tmp_path / "m")
+    assert run_cli(["train", "--resume", str(tmp_path / "m"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wordvec: error: ") and err.count("\n") == 1 and "--force" in err
+    assert resume(tmp_path / "m", force=True).encoded_.n_tokens == model.encoded_.n_tokens
+    assert run_cli(["train", "--resume", str(tmp_path / "m"), "-q", "--force"]) == 0
+
+
+def test_force_goes_with_resume(small, tmp_path, capsys):
+    assert run_cli(["train", str(small), "-o", str(tmp_path / "m"), "--force"]) == 2
+    assert capsys.readouterr().err == "wordvec: error: --force goes with --resume MODEL_DIR\n"
+
+
+@pytest.mark.parametrize("kind", ["plain", "gz", "documents"])
+def test_a_corpus_truncated_while_read_is_an_error(tmp_path, kind):
+    import gzip
+
+    from wordvec.text.corpus import ReadStats, iter_blocks, open_binary
+
+    text = _corpus(tmp_path / "c.txt", sentences=4000).read_bytes()
+    path = tmp_path / ("c.txt.gz" if kind == "gz" else "c.txt")
+    if kind == "gz":
+        path.write_bytes(gzip.compress(text))
+    size = path.stat().st_size
+    with pytest.raises(CorpusError, match=rf"{path}: changed while it was read \(its size went from {size:,} to "
+                                          rf"{int(size * 0.6):,} bytes\)"):
+        if kind == "documents":
+            with open_binary(path) as f:
+                f.read(1024)
+                os.truncate(path, int(size * 0.6))
+                while f.read(1 << 16):
+                    pass
+        else:
+            for i, _ in enumerate(iter_blocks(path, ReadStats(), block_bytes=1024)):
+                if i == 0:  # a real truncation, after the first block was read
+                    os.truncate(path, int(size * 0.6))
+
+
+def test_a_corpus_file_that_changes_after_reading_trains(small):
+    assert Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).fit(str(small)).wv is not None
+
+
+@pytest.mark.parametrize("codec, name", [("utf-32", "UTF-32"), ("utf-32-be", "UTF-32"), ("utf-16", "UTF-16"),
+                                          ("utf-16-be", "UTF-16")], ids=["UTF-32LE", "UTF-32BE", "UTF-16LE", "UTF-16BE"])
+def test_wide_encodings_are_named_right(tmp_path, codec, name):
+    path = tmp_path / "c.txt"
+    text = "the quick brown fox jumps\n" * 50
+    path.write_bytes(("\ufeff" + text if codec.endswith("-be") else text).encode(codec))
+    with pytest.raises(CorpusError, match=rf"^{path}: is {name} text; convert it to UTF-8 \(iconv -f {name} -t UTF-8\)$"):
+        Word2Vec(min_count=1).build_vocab(str(path))
+
+
+def test_an_analogy_file_with_no_usable_question_is_an_error(model_dir, tmp_path, capsys):
+    path = tmp_path / "q.txt"
+    path.write_text(": capitals\nzzz yyy xxx www\nqqq rrr sss ttt\n")
+    assert run_cli(["evaluate", str(model_dir), "--analogies", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"wordvec: error: {path}: no question to ask: 2 valid question(s), every one with a word not "
+                   f"among the first 30,000 words of the vocabulary\n"), err
+    path.write_text(": capitals\n")
+    assert run_cli(["evaluate", str(model_dir), "--analogies", str(path)]) == 2
+    assert capsys.readouterr().err == f"wordvec: error: {path}: no 'a b c d' question lines found\n"
+
+
+def test_resume_with_workers_0_blames_the_flag(tmp_path, capsys):
+    from wordvec.train.checkpoint import resume, save_checkpoint
+
+    corpus = _corpus(tmp_path / "c.txt")
+    save_checkpoint(Word2Vec(vector_size=8, min_count=1, epochs=2).build_vocab(str(corpus)), tmp_path / "m")
+    assert run_cli(["train", "--resume", str(tmp_path / "m"), "--workers", "0"]) == 2
+    assert capsys.readouterr().err == "wordvec: error: --workers=0 is invalid: must be an integer in [1, 1024]\n"
+    with pytest.raises(ParameterError, match=r"^workers=0 is invalid"):
+        resume(tmp_path / "m", workers=0)
+
+
+@pytest.mark.parametrize("corpus, message", [
+    ([["a", "b"], ["c", 3]], "corpus: sentence 1: token 1 is int 3, not str"),
+    ([["a", ["b", "c"]]], "corpus: sentence 0: token 1 is list ['b', 'c'], not str"),
+    ([["a"], 7], "corpus: sentence 1 is int 7; sentences must be lists of str or str"),
+], ids=["integers", "nested lists", "a number for a sentence"])
+@pytest.mark.parametrize("model", ["word2vec", "word2vec kmer", "doc2vec"])
+def test_a_corpus_of_non_strings_is_a_corpus_error(corpus, message, model):
+    from wordvec import Doc2Vec
+
+    if model == "doc2vec":
+        message = message.replace("sentence", "document")
+        if "is int 7" in message:
+            message = "corpus: document 1: words must be a list of str (or one str), found int"
+        m = Doc2Vec(vector_size=8, min_count=1)
+    else:
+        m = Word2Vec(vector_size=8, min_count=1, tokenizer="kmer:2" if "kmer" in model else None)
+    with pytest.raises(CorpusError) as e:
+        m.build_vocab(corpus)
+    assert str(e.value).startswith(message), str(e.value)
+
+
+def test_symlinked_sub_folders_are_read_and_loops_warned(tmp_path):
+    from wordvec.text.corpus import find_files
+
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (real / "b.txt").write_text("beta gamma\n")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "a.txt").write_text("alpha beta\n")
+    (corpus / "sub" / "c.txt").write_text("delta\n")
+    (corpus / "linked").symlink_to(real)
+    (corpus / "sub" / "loop").symlink_to(corpus)  # back to the top: must not be read again
+    with pytest.warns(UserWarning, match=r"corpus/sub/loop: links to a folder already read; skipped"):
+        files = find_files(corpus)
+    assert [f.relative_to(corpus).as_posix() for f in files] == ["a.txt", "linked/b.txt", "sub/c.txt"]
+    with pytest.warns(UserWarning):
+        model = Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).fit(str(corpus))
+    assert "gamma" in model.wv.key_to_index
+
+
+def test_two_trainings_into_one_folder_the_second_is_refused(small, tmp_path, capsys):
+    proc, _ = _start_waiting_in_encoding(small, tmp_path)  # trains into tmp_path / "m", holding its lock
+    out = tmp_path / "m"
+    args = ["train", str(small), "-o", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1", "-q"]
+    try:
+        assert run_cli(args) == 2
+        assert capsys.readouterr().err == (
+            f"wordvec: error: {out}: another wordvec process (pid {proc.pid}) is writing this model; wait for it "
+            f"to finish or choose another output folder\n")
+        assert not out.exists()
+    finally:
+        proc.kill()  # SIGKILL: the kernel drops its lock; the file left behind blocks nobody
+        proc.communicate(timeout=60)
+    assert run_cli(args) == 0 and Word2Vec.load(out).vector_size == 8
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# ---------------------------------------------------------------- 10. optional extras never break a default command
+# Every command's default path, in one fresh interpreter where the optional packages are
+# missing: the finders on sys.meta_path find none of them (as on an install without the
+# extras, find_spec says None and import raises ModuleNotFoundError).
+WITHOUT_EXTRAS = textwrap.dedent(
+    """
+    import contextlib, io, json, os, sys
+    BLOCKED = {"tensorboard", "matplotlib", "sklearn", "torch", "umap", "hdbscan", "gensim", "plotly"}
+
+    class Missing:
+        def __init__(self, inner):
+            self.inner = inner
+        def find_spec(self, name, path=None, target=None):
+            if name.partition(".")[0] in BLOCKED:
+                return None
+            find = getattr(self.inner, "find_spec", None)
+            return find(name, path, target) if find else None
+        def __getattr__(self, attr):
+            return getattr(self.inner, attr)
+
+    sys.meta_path[:] = [Missing(f) for f in sys.meta_path]
+    from wordvec.cli.main import cli
+    results = []
+    for args in json.loads(sys.argv[1]):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                cli.main(args=args, prog_name="wordvec", standalone_mode=False)
+                code = 0
+            except SystemExit as e:
+                code = e.code
+            except BaseException as e:
+                code = f"{type(e).__name__}: {e}"
+        results.append([args[0], code, err.getvalue()])
+    imported = sorted({m.partition(".")[0] for m in sys.modules} & BLOCKED)
+    print(json.dumps({"results": results, "imported": imported}))
+    """
+)
+NO_LOGS = ("wordvec: warning: no TensorBoard logs: the tensorboard package is not installed "
+           "(pip install 'wordvec[viz]'); {} goes on without them\n")
+
+
+def test_every_default_command_works_without_the_optional_packages(tmp_path):
+    import json
+
+    corpus = _corpus(tmp_path / "c.txt", sentences=600, vocab=40)
+    docs = tmp_path / "d.txt"
+    docs.write_text("".join(f"doc{i}\t{line}\n" for i, line in enumerate(corpus.read_text().splitlines())))
+    (tmp_path / "q.txt").write_text(": s\nw1 w2 w3 w4\n")
+    (tmp_path / "p.txt").write_text("w1\tw2\t3\nw3\tw4\t1\nw5\tw6\t2\n")
+    t = str(tmp_path)
+    small = ["--min-count", "1", "--dim", "8", "--epochs", "1", "-q"]
+    commands = [
+        ["train", f"{t}/c.txt", "-o", f"{t}/m", *small],
+        ["train", f"{t}/d.txt", "-o", f"{t}/d", "--model", "doc2vec", *small],
+        ["similar", f"{t}/m", "w1"], ["analogy", f"{t}/m", "w1", "w2", "w3"], ["odd", f"{t}/m", "w1", "w2", "w3"],
+        ["predict", f"{t}/m", "w1 w2"], ["evaluate", f"{t}/m", "--analogies", f"{t}/q.txt"],
+        ["evaluate", f"{t}/m", "--similarity", f"{t}/p.txt"], ["export", f"{t}/m", "-o", f"{t}/m.txt", "--format", "word2vec-bin"],
+        ["infer", f"{t}/d", "w1 w2 w3"], ["phrases", f"{t}/c.txt", "-o", f"{t}/ph.tsv"],
+        ["align", f"{t}/m", f"{t}/m", "-o", f"{t}/al"], ["translate", f"{t}/al", "w1"],
+        ["tutorial", f"{t}/c.txt", "-o", f"{t}/tut", "--epochs", "1", "--vocab-size", "50", "--batch-size", "16"],
+        ["demo", "-o", f"{t}/demo-model", "--epochs", "1", "-q"],
+        ["download"],
+        ["plot", f"{t}/m", "-o", f"{t}/m.png"],
+    ]
+    done = subprocess.run([sys.executable, "-c", WITHOUT_EXTRAS, json.dumps(commands)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["imported"] == []
+    expected_err = {"tutorial": NO_LOGS.format("the tutorial"), "demo": NO_LOGS.format("training"),
+                    "plot": f"wordvec: error: {t}/m.png: a picture needs matplotlib: pip install 'wordvec[viz]' "
+                            f"(or draw --html only)\n"}
+    for name, code, err in report["results"]:
+        assert (name, code) == (name, 2 if name == "plot" else 0), (name, code, err)
+        assert err == expected_err.get(name, ""), (name, err)
+    assert (tmp_path / "tut" / "model" / "config.json").exists() and not (tmp_path / "tut" / "logs").exists()
+    assert (tmp_path / "demo-model" / "config.json").exists()

@@ -14,13 +14,14 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import WordvecError
+from .errors import SaveInterrupted, WordvecError
 
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -39,12 +40,38 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+
+
 def describe_os_error(path, e: OSError) -> str:
-    if e.errno in _NO_SPACE:
+    # NumPy's ``tofile`` (behind ``np.save`` to a path) reports a full disk as a short
+    # write without errno: "8192 requested and 4096 written".
+    if e.errno in _NO_SPACE or (e.errno is None and _SHORT_WRITE.search(str(e))):
         return f"{path}: no space left on device; the previous file is unchanged"
     if e.errno in _DENIED:
         return f"{path}: permission denied; the previous file is unchanged"
     return f"{path}: write failed ({e.strerror or e}); the previous file is unchanged"
+
+
+def _interrupted(path: Path, existed: bool, what: str) -> SaveInterrupted:
+    if existed:
+        return SaveInterrupted(f"interrupted while saving {path}: the save was abandoned; "
+                               f"{path} still holds the previous {what}, unchanged")
+    return SaveInterrupted(f"interrupted while saving {path}: the save was abandoned; nothing was written there")
+
+
+def write_npy(path, arr) -> None:
+    """``np.save(path, arr)`` (the same bytes) through Python's file object, so a full disk
+    is an ``OSError`` with its errno (ENOSPC), not NumPy's "N requested and M written"."""
+    import numpy as np
+
+    arr = np.ascontiguousarray(arr)
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, np.lib.format.header_data_from_array_1_0(arr))
+        flat = arr.reshape(-1).view(np.uint8)
+        step = 1 << 24
+        for i in range(0, len(flat), step):
+            f.write(flat[i:i + step].data)
 
 
 def _umask() -> int:
@@ -109,6 +136,104 @@ def remove_stale_temporaries(path) -> None:
                 os.unlink(entry.path)
 
 
+SCRATCH_LOCK = "lock"
+_SCRATCH = re.compile(r"wordvec-(\d+)-[a-z0-9_]{8}\Z")
+
+
+def _scratch_abandoned(entry) -> bool:
+    """A scratch folder whose owner is gone: its lock file is held by nobody (the owner
+    holds it while it lives, also from another PID namespace), or, while it has none yet,
+    its process id is dead."""
+    m = _SCRATCH.match(entry.name)
+    if not m or not entry.is_dir(follow_symlinks=False) or int(m.group(1)) == os.getpid():
+        return False
+    try:
+        fd = os.open(os.path.join(entry.path, SCRATCH_LOCK), os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return not _pid_alive(int(m.group(1)))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # held: its owner is alive
+    finally:
+        os.close(fd)
+    return True
+
+
+def remove_stale_scratch(where=None) -> None:
+    """Remove the scratch folders (``wordvec-PID-XXXXXXXX``) of processes that died
+    without cleaning up (SIGKILL, a crash, the power cut): each holds about 4 bytes per
+    corpus token."""
+    where = where or tempfile.gettempdir()
+    try:
+        entries = list(os.scandir(where))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("wordvec-") and _scratch_abandoned(entry):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def make_scratch() -> tuple[Path, int]:
+    """A new scratch folder in ``$TMPDIR`` named after this process, and the descriptor of
+    its lock file, held (``flock``) while the folder is in use. Leftovers of dead
+    processes are removed first."""
+    remove_stale_scratch()
+    scratch = Path(tempfile.mkdtemp(prefix=f"wordvec-{os.getpid()}-"))
+    fd = os.open(scratch / SCRATCH_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return scratch, fd
+
+
+def remove_scratch(scratch, fd: int) -> None:
+    shutil.rmtree(scratch, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def output_lock(path):
+    """Hold ``.NAME.lock`` beside the output ``path`` (``flock``) for a whole command, so
+    two ``wordvec train -o SAME`` at once cannot both train and both report success (the
+    later save would silently replace the earlier). The second is refused at once,
+    naming the first's process id. The kernel drops the lock of a killed process; the
+    file is removed on release."""
+    path = _target(path)
+    parent = _parent(path)
+    lock_path = parent / f".{path.name}.lock"
+    parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            try:
+                pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            finally:
+                os.close(fd)
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise WordvecError(f"{path}: another wordvec process (pid {pid}) is writing this model; "
+                                   "wait for it to finish or choose another output folder") from None
+            raise
+        try:  # the file we locked must still be the one at lock_path (a releaser may have unlinked it)
+            same = os.path.samestat(os.fstat(fd), os.stat(lock_path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)
+        os.close(fd)
+
+
 def _prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
@@ -144,6 +269,7 @@ def atomic_file(path, mode: str = "wb"):
     parent = _parent(path)
     if path.is_dir():
         raise WordvecError(f"{path}: is a folder, expected a file name")
+    existed = os.path.lexists(path)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(path)
@@ -162,6 +288,12 @@ def atomic_file(path, mode: str = "wb"):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise WordvecError(describe_os_error(path, e)) from None
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if os.path.lexists(tmp):  # interrupted after the rename: the new file is in place
+            raise
+        raise _interrupted(path, existed, "file") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -211,6 +343,8 @@ def atomic_directory(path):
     parent = _parent(path)
     if path.exists() and not path.is_dir():
         raise WordvecError(f"{path}: exists and is not a folder")
+    existed = path.exists()
+    swapped = False
     try:
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(path)
@@ -235,14 +369,22 @@ def atomic_directory(path):
                     raise
                 tmp = old
             # ``tmp`` now holds the old folder.
+            swapped = True
             _fsync_dir(parent)
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             os.rename(tmp, path)
+            swapped = True
             _fsync_dir(parent)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise WordvecError(describe_os_error(path, e)) from None
+    except KeyboardInterrupt:
+        if swapped:  # the new folder is in place; only the old one's removal was cut short
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _interrupted(path, existed, "model" if (path / "config.json").exists() else "folder") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -20,3 +20,8 @@ class ModelFormatError(WordvecError):
 class TrainingDiverged(WordvecError):
     """The loss or the weights became infinite or NaN (the learning rate is too large).
     The weights are unusable; nothing is saved over the last good checkpoint."""
+
+
+class SaveInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) while a file or model folder was being saved: the save was
+    abandoned and the previous one is unchanged; the message says so, naming the path."""

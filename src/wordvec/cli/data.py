@@ -25,7 +25,7 @@ def demo(output, epochs, quiet, logdir):
 
     check_replaceable(output)  # before the corpus is built and trained on
 
-    callbacks = tensorboard_callbacks(logdir or output.parent / "runs", run_name=None)
+    callbacks = tensorboard_callbacks(logdir or output.parent / "runs", run_name=None, default=logdir is None)
     t0 = time.perf_counter()
     corpus = demo_corpus()
     corpus_seconds = time.perf_counter() - t0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import sys
 import threading
 import warnings
 
 import click
 
-from ..errors import WordvecError
+from ..errors import SaveInterrupted, WordvecError
 
 
 class Group(click.Group):
@@ -23,6 +24,9 @@ class Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except SaveInterrupted as e:  # names what was being saved and that it is unchanged
+            click.echo(f"wordvec: {e}", err=True)
+            sys.exit(130)
         except KeyboardInterrupt:
             click.echo("wordvec: interrupted", err=True)
             sys.exit(130)
@@ -83,7 +87,21 @@ def _register() -> None:
 _register()
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (a scheduler, ``kill``, ``timeout``) is Ctrl-C from the first moment: the
+    same message and exit status, scratch folders and temporaries removed, a checkpoint
+    written if training is under way. (Its default action killed us silently, leaving
+    the encoded corpus in $TMPDIR.)"""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+
+
 def main(argv=None) -> None:
+    stop_on_sigterm()
     cli.main(args=argv, prog_name="wordvec")
 
 

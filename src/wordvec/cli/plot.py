@@ -33,12 +33,33 @@ def plot(model, words, top, neighbors, n_neighbors, method, output, html, seed, 
     for path in (output, html):
         if path is not None:
             check_writable(path, folder=False)
+    _check_extras(output, html, method)  # before the model is loaded, not after
     word_list = None if words is None else [w.strip() for w in words.split(",") if w.strip()]
     wv = WordVectors.load(model, mmap=True)
     drawn = plot_words(wv, output, words=word_list, top=top, neighbors=neighbors, n_neighbors=n_neighbors,
                        method=method, html=html, seed=seed, title=title)
     written = " and ".join(str(p) for p in (output, html) if p is not None)
     click.echo(f"drew {len(drawn)} words ({method}) to {written}")
+
+
+def _check_extras(output, html, method) -> None:
+    """The optional packages this plot needs, each named with what needs it."""
+    import importlib.util
+
+    from ..errors import WordvecError
+
+    def missing(name):
+        try:
+            return importlib.util.find_spec(name) is None
+        except (ImportError, ValueError):
+            return True
+
+    if output is not None and missing("matplotlib"):
+        raise WordvecError(f"{output}: a picture needs matplotlib: pip install 'wordvec[viz]' (or draw --html only)")
+    if html is not None and missing("plotly"):
+        raise WordvecError(f"{html}: --html needs plotly: pip install 'wordvec[viz]'")
+    if method == "tsne" and missing("sklearn"):
+        raise WordvecError("--method tsne needs scikit-learn: pip install 'wordvec[viz]' (or use --method pca)")
 
 
 COMMANDS = [plot]

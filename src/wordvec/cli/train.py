@@ -1,6 +1,7 @@
 """``wordvec train`` (``demo`` is in ``data.py``, ``similar`` in ``query.py``)."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -74,12 +75,22 @@ def cli_names(message: str) -> str:
               help="Checkpoint into the model folder every N words or DURATION (30s, 10m, 2h).")
 @click.option("--resume", "resume_dir", type=click.Path(path_type=Path), default=None, metavar="MODEL_DIR",
               help="Continue the training checkpointed in MODEL_DIR (corpus and parameters are remembered).")
+@click.option("--force", is_flag=True,
+              help="With --resume: continue although the corpus's lines changed order (the resume is then not exact).")
 @tensorboard_options
 def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir, model_name,
-          dbow, dbow_words, dm_concat, phrase_table, min_n, max_n, bucket, **params):
+          dbow, dbow_words, dm_concat, phrase_table, min_n, max_n, bucket, force, **params):
     """Train word vectors on CORPUS (a text file, a folder, .gz/.bz2; one sentence per line).
 
     Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
+    with contextlib.ExitStack() as held:  # the output folder's lock, until the final save is done
+        _train(held, corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir,
+               model_name, dbow, dbow_words, dm_concat, phrase_table, force, params)
+
+
+def _train(held, corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir,
+           model_name, dbow, dbow_words, dm_concat, phrase_table, force, params):
+    from ..atomic import output_lock
     from ..train.checkpoint import Interrupted, parse_every, stop_signals, train_with_checkpoints
     from ..formats.native import check_replaceable
     from ..models.word2vec import Word2Vec
@@ -90,8 +101,10 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
     if checkpoint_every is not None:
         parse_every(checkpoint_every, "--checkpoint-every")
     callbacks = tensorboard_callbacks(logdir, eval_analogies, eval_similarity)  # checks the files before counting
+    if force and resume_dir is None:
+        raise ParameterError("--force goes with --resume MODEL_DIR")
     if resume_dir is not None:
-        model, output, checkpoint_every = _resume(resume_dir, corpus, output, checkpoint_every, params)
+        model, output, checkpoint_every = _resume(resume_dir, corpus, output, checkpoint_every, params, force, held)
         if model is None:
             return
     else:
@@ -111,6 +124,7 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
         except ParameterError as e:
             raise ParameterError(cli_names(str(e))) from None
         check_replaceable(output)  # before hours of training, not after
+        held.enter_context(output_lock(output))  # no second wordvec trains into it meanwhile
         model.build_vocab(corpus)
     try:
         with stop_signals():
@@ -169,7 +183,7 @@ def _fasttext(params: dict, subword: dict):
     return FastText(**given, **subword)
 
 
-def _resume(resume_dir, corpus, output, checkpoint_every, params):
+def _resume(resume_dir, corpus, output, checkpoint_every, params, force=False, held=None):
     """(model, output, checkpoint_every) for ``--resume``; model is None when the training
     there is already complete. Only --workers may change: the rest is remembered."""
     from click.core import ParameterSource
@@ -186,8 +200,12 @@ def _resume(resume_dir, corpus, output, checkpoint_every, params):
         click.echo(f"{resume_dir}: training already complete; nothing to resume")
         return None, output, checkpoint_every
     check_replaceable(output or resume_dir)  # before the corpus is counted and trained again
+    if held is not None:
+        from ..atomic import output_lock
+
+        held.enter_context(output_lock(output or resume_dir))
     try:
-        model = resume(resume_dir, corpus=corpus, workers=params.get("workers"))
+        model = resume(resume_dir, corpus=corpus, workers=params.get("workers"), force=force)
     except ParameterError as e:
         raise ParameterError(cli_names(str(e))) from None
     return model, output or resume_dir, checkpoint_every or model.checkpoint_every_

@@ -25,15 +25,20 @@ def tensorboard_options(command):
     return command
 
 
-def tensorboard_callbacks(logdir, eval_analogies=None, eval_similarity=(), run_name=None) -> list:
-    """The callbacks for these options: none without ``--logdir``."""
+def tensorboard_callbacks(logdir, eval_analogies=None, eval_similarity=(), run_name=None, default: bool = False) -> list:
+    """The callbacks for these options: none without ``--logdir``. ``default``: the
+    logs were not asked for (a command that logs by default): without the tensorboard
+    package they are skipped with one warning instead of failing the command."""
     from ..errors import ParameterError
 
     if logdir is None:
         if eval_analogies or eval_similarity:
             raise ParameterError("--eval-analogies/--eval-similarity need --logdir (where to write the scores)")
         return []
-    from ..viz.tensorboard import DEFAULT_PROJECTOR_TOP, TensorBoardCallback
+    from ..viz.tensorboard import DEFAULT_PROJECTOR_TOP, TensorBoardCallback, default_logs_possible
+
+    if default and not default_logs_possible():
+        return []
 
     return [TensorBoardCallback(logdir, run_name=run_name, eval_analogies=eval_analogies,
                                 eval_similarity=tuple(eval_similarity), projector_top=DEFAULT_PROJECTOR_TOP)]

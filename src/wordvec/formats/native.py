@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_directory, check_writable
+from ..atomic import atomic_directory, check_writable, write_npy
 from ..errors import ModelFormatError, WordvecError
 
 FORMAT_NAME = "wordvec-model"
@@ -123,7 +123,7 @@ def _write_model_files(tmp: Path, config: dict, words, counts, arrays: dict, tag
         f.writelines(f"{escape_word(w)}\t{int(c)}\n" for w, c in zip(words, counts))
     for name, arr in arrays.items():
         if arr is not None:
-            np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
+            write_npy(tmp / f"{name}.npy", np.ascontiguousarray(arr, dtype=np.float32))
     with open(tmp / "config.json", "w", encoding="utf-8") as f:
         json.dump(cfg, f, indent=2, sort_keys=True, default=_json_default)
         f.write("\n")

@@ -15,7 +15,6 @@ docs/architecture.md, "How to add a model"):
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import weakref
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..atomic import make_scratch, remove_scratch
 from ..errors import ModelFormatError, ParameterError, WordvecError
 from ..params import check, check_int, check_number
 from ..text.corpus import Corpus
@@ -124,8 +124,12 @@ class EmbeddingModel:
         self.validate()
         corpus = self._make_corpus(corpus)
         self.corpus_ = corpus
-        scratch = Path(tempfile.mkdtemp(prefix="wordvec-"))
-        self._scratch_finalizer = weakref.finalize(self, shutil.rmtree, scratch, True)
+        try:
+            scratch, lock = make_scratch()
+        except OSError as e:
+            raise WordvecError(f"{tempfile.gettempdir()}: cannot create a scratch folder ({e.strerror or e}); "
+                               "point TMPDIR to a writable folder") from None
+        self._scratch_finalizer = weakref.finalize(self, remove_scratch, scratch, lock)
         ids_path = scratch / "ids.i32"
         try:  # corpus read errors are CorpusErrors: an OSError here is the scratch folder's
             with open(ids_path, "wb") as raw:
@@ -142,6 +146,9 @@ class EmbeddingModel:
             raise WordvecError(
                 f"{scratch}: cannot write the encoded corpus ({e.strerror or e}); "
                 "point TMPDIR to a folder with more space") from None
+        except BaseException:  # a corpus error, Ctrl-C, SIGTERM: the scratch folder goes with it
+            self._scratch_finalizer()
+            raise
         self._corpus_encoded()
         self._set_vocab(vocab)
         self._init_weights()

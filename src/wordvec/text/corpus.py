@@ -51,7 +51,7 @@ def find_files(path: str | os.PathLike) -> list[Path]:
     if not p.exists():
         raise CorpusError(f"{p}: no such file or folder")
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+        files = sorted(f for f in _walk(p) if not f.name.startswith("."))
         files = [f for f in files if f.name not in ("MANIFEST.md",) or len(files) == 1]
         if not files:
             raise CorpusError(f"{p}: folder holds no files to read")
@@ -59,6 +59,33 @@ def find_files(path: str | os.PathLike) -> list[Path]:
     if not p.is_file():
         raise CorpusError(f"{p}: not a regular file")
     return [p]
+
+
+def _walk(root: Path) -> list[Path]:
+    """Every regular file under ``root``, following symlinked folders (``rglob`` skipped
+    them without a word) but entering each real folder once: a link back to a folder
+    already read (a loop, or the same folder twice) is skipped with a warning."""
+    seen = set()
+    files: list[Path] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            raise CorpusError(f"{folder}: cannot read the folder ({e.strerror or e})") from None
+        if (st.st_dev, st.st_ino) in seen:
+            warnings.warn(f"{folder}: links to a folder already read; skipped", UserWarning, stacklevel=4)
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_dir():  # follows links
+                stack.append(path)
+            elif entry.is_file():
+                files.append(path)
+    return files
 
 
 _BZ2_IN = 1 << 16  # compressed bytes read at a time
@@ -72,8 +99,8 @@ class _Bz2Streams(io.RawIOBase):
     anything after a stream must be a whole valid stream, else OSError; a file that ends
     inside one is EOFError (as ``bz2``)."""
 
-    def __init__(self, path: Path):
-        self._fp = open(path, "rb")
+    def __init__(self, fp):
+        self._fp = fp
         self._dec = bz2.BZ2Decompressor()
         self._pending = b""
         self._done = False
@@ -114,17 +141,36 @@ class _Bz2Streams(io.RawIOBase):
 _BOM = b"\xef\xbb\xbf"
 
 
+def _identity(st: os.stat_result) -> tuple:
+    return st.st_size, st.st_mtime_ns
+
+
 class _Checked:
     """A corpus file whose read errors (corrupt or truncated archives: OSError, EOFError,
-    zlib.error) are one ``CorpusError`` naming the file, for every reader of corpora."""
+    zlib.error) are one ``CorpusError`` naming the file, for every reader of corpora; and
+    whose end is checked: a file that changed while it was read (truncated, appended to,
+    rewritten) is a ``CorpusError``, not a model trained on part of it."""
 
-    def __init__(self, path: Path, f):
-        self.path, self._f = path, f
+    def __init__(self, path: Path, f, raw=None):
+        self.path, self._f, self._raw = path, f, raw
         self._first = True
+        self._at_open = _identity(os.fstat(raw.fileno())) if raw is not None else None
+
+    def _check_unchanged(self) -> None:
+        if self._raw is None:
+            return
+        now = _identity(os.fstat(self._raw.fileno()))
+        if now != self._at_open:
+            change = (f"its size went from {self._at_open[0]:,} to {now[0]:,} bytes" if now[0] != self._at_open[0]
+                      else "it was modified")
+            raise CorpusError(f"{self.path}: changed while it was read ({change}); what was read is not the "
+                              f"file: train again once it is complete and no longer written")
 
     def read(self, n: int = -1) -> bytes:
         try:
             data = self._f.read(n)
+            if not data and n != 0:
+                self._check_unchanged()
             if self._first and data:
                 # A UTF-8 byte-order mark (Windows editors) is no part of the first word.
                 self._first = False
@@ -137,10 +183,13 @@ class _Checked:
                     data = data[3:] or self._f.read(n)
             return data
         except (OSError, EOFError, ValueError, zlib.error) as e:
+            self._check_unchanged()  # a compressed file cut short while read: say that, not "corrupt"
             raise CorpusError(f"{self.path}: read failed ({e})") from None
 
     def close(self) -> None:
         self._f.close()
+        if self._raw is not None:
+            self._raw.close()
 
     def __enter__(self):
         return self
@@ -154,13 +203,14 @@ def open_binary(path: Path):
     every member or stream is read, and corruption or trailing garbage is a CorpusError
     naming the file (gzip already refuses trailing garbage; bz2 is read by _Bz2Streams)."""
     try:
-        if path.suffix == ".gz":
-            return _Checked(path, gzip.open(path, "rb"))
-        if path.suffix == ".bz2":
-            return _Checked(path, io.BufferedReader(_Bz2Streams(path), BLOCK_BYTES))
-        return _Checked(path, open(path, "rb"))
+        raw = open(path, "rb")
     except OSError as e:
         raise CorpusError(f"{path}: cannot open ({e.strerror or e})") from None
+    if path.suffix == ".gz":
+        return _Checked(path, gzip.GzipFile(fileobj=raw, mode="rb"), raw)
+    if path.suffix == ".bz2":
+        return _Checked(path, io.BufferedReader(_Bz2Streams(raw), BLOCK_BYTES), raw)
+    return _Checked(path, raw, raw)
 
 
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
@@ -190,6 +240,16 @@ def _binary_at(chunk: bytes) -> int | None:
     return None
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-32 or UTF-16 by the byte-order mark (UTF-32LE's starts with UTF-16LE's, so it
+    is tested first), else None."""
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    return None
+
+
 def _utf8_cut(data: bytes, end: int) -> int:
     """Move ``end`` back to the start of a UTF-8 sequence (at most 3 bytes)."""
     for cut in range(end, max(0, end - 3), -1):
@@ -212,8 +272,9 @@ def iter_blocks(path: Path, stats: ReadStats, block_bytes: int = BLOCK_BYTES) ->
             # Every block is checked (a few windows), so binary data after a text start
             # stops the run instead of training on garbage.
             at = _binary_at(chunk)
-            if at is not None and offset == 0 and chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                raise CorpusError(f"{path}: is UTF-16 text; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)")
+            encoding = _wide_encoding(chunk) if at is not None and offset == 0 else None
+            if encoding:
+                raise CorpusError(f"{path}: is {encoding} text; convert it to UTF-8 (iconv -f {encoding} -t UTF-8)")
             if at is not None:
                 where = "" if offset + at == 0 else f" (from about byte {offset + at:,})"
                 raise CorpusError(f"{path}: looks like a binary file{where}, not text")
@@ -309,8 +370,8 @@ class Corpus:
             return
         std = self.standardizer
         buf: list[bytes] = []
-        for sentence in self.source:
-            buf.extend(std(_sentence_bytes(sentence), self.stats, "<iterable>").split())
+        for i, sentence in enumerate(self.source):
+            buf.extend(std(_sentence_bytes(sentence, i), self.stats, "<iterable>").split())
             buf.append(SENTENCE_END)
             if len(buf) >= 1 << 16:
                 yield buf
@@ -322,8 +383,8 @@ class Corpus:
         """Standardised text of the sentences, a line each, in blocks (for a tokenizer)."""
         buf: list[bytes] = []
         size = 0
-        for sentence in self.source:
-            line = _sentence_bytes(sentence)
+        for i, sentence in enumerate(self.source):
+            line = _sentence_bytes(sentence, i)
             buf.append(line)
             size += len(line)
             if size >= BLOCK_BYTES:
@@ -333,12 +394,28 @@ class Corpus:
             yield self.standardizer(b"\n".join(buf) + b"\n", self.stats, "<iterable>")
 
 
-def _sentence_bytes(sentence) -> bytes:
-    """One sentence of an iterable corpus as UTF-8 bytes on one line."""
+def check_tokens(words, where: str) -> None:
+    """Every token of a sentence given as a list is a str: integers or nested lists are a
+    ``CorpusError`` naming the sentence and the token, never ``str.join``'s TypeError."""
+    for k, w in enumerate(words):
+        if not isinstance(w, str):
+            raise CorpusError(f"{where}: token {k} is {type(w).__name__} {_short(w)}, not str "
+                              f"(a sentence is a list of str, or one str)")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _sentence_bytes(sentence, i: int = 0) -> bytes:
+    """One sentence (number ``i``) of an iterable corpus as UTF-8 bytes on one line."""
     if isinstance(sentence, (list, tuple)):
+        check_tokens(sentence, f"corpus: sentence {i}")
         sentence = " ".join(sentence)
     elif isinstance(sentence, bytes):
         sentence = sentence.decode("utf-8", "replace")
     elif not isinstance(sentence, str):
-        raise CorpusError(f"corpus: sentences must be lists of str or str, got {type(sentence).__name__}")
+        raise CorpusError(f"corpus: sentence {i} is {type(sentence).__name__} {_short(sentence)}; "
+                          f"sentences must be lists of str or str")
     return sentence.encode("utf-8", "replace").replace(b"\n", b" ").replace(b"\r", b" ")

@@ -20,7 +20,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from ..errors import CorpusError
-from .corpus import SENTENCE_END, ReadStats, Standardizer, find_files, open_binary
+from .corpus import SENTENCE_END, ReadStats, Standardizer, check_tokens, find_files, open_binary
 from .tokenizers import WhitespaceTokenizer, make_tokenizer
 
 _LINES_PER_BLOCK = 4096  # documents standardised together: one bytes call for many lines
@@ -194,8 +194,9 @@ class DocumentCorpus:
             words, tags = doc, [i]
         if isinstance(words, str):
             return words, tags
-        if not isinstance(words, (list, tuple)) or not all(isinstance(w, str) for w in words):
+        if not isinstance(words, (list, tuple)):
             raise CorpusError(f"{where}: words must be a list of str (or one str), found {type(words).__name__}")
+        check_tokens(words, where)
         return words, tags
 
 

@@ -65,10 +65,13 @@ def save_checkpoint(model, model_dir, every: str | None = None) -> None:
         "words_total": int(model.progress_total_),
         "n_tokens": int(model.encoded_.n_tokens),
         "n_sentences": int(model.encoded_.n_sentences),
+        "corpus_crc": model.encoded_.crc,  # the token stream's fingerprint: an exact resume needs the same
         "partial_epoch": dict(model.partial_epoch_) if model.jobs_done_ else {},
         "every": every,
         "saved_at": time.time(),
     }
+    if cfg["checkpoint"]["corpus_crc"] is None:
+        del cfg["checkpoint"]["corpus_crc"]
     model.write_folder(model_dir, cfg)
 
 
@@ -130,7 +133,7 @@ def checkpoint_state(model_dir) -> dict:
     state = cfg.get("checkpoint", {})
     if not isinstance(state, dict):
         raise ModelFormatError(f"{where}: 'checkpoint' must be an object")
-    for key in ("epochs_done", "jobs_done", "n_tokens"):
+    for key in ("epochs_done", "jobs_done", "n_tokens", "corpus_crc"):
         if key in state and not (type(state[key]) is int and state[key] >= 0):
             raise ModelFormatError(f"{where}: checkpoint.{key} must be an integer >= 0")
     partial = state.get("partial_epoch", {})
@@ -141,15 +144,20 @@ def checkpoint_state(model_dir) -> dict:
     return state
 
 
-def resume(model_dir, corpus=None, workers: int | None = None):
+def resume(model_dir, corpus=None, workers: int | None = None, force: bool = False):
     """The model rebuilt from the checkpoint in ``model_dir``, ready for ``train()``.
 
     The corpus (the one recorded in the checkpoint, or ``corpus``) is counted and encoded
-    again and must give the very same vocabulary; the weights are loaded as writable
-    copies (never memory-mapped). ``workers`` may differ from the original run."""
+    again and must give the very same vocabulary, token count and token stream (a CRC-32
+    recorded in the checkpoint; ``force=True`` accepts the same vocabulary in another
+    order, giving up the exact resume); the weights are loaded as writable copies (never
+    memory-mapped). ``workers`` may differ from the original run."""
     from ..models import model_class
 
     model_dir = Path(model_dir)
+    # A new worker count is the caller's parameter, not the checkpoint's: checked as such
+    # (``workers=0`` is not a fault of MODEL/config.json).
+    check_int("workers", workers, 1, 1024, none_ok=True, allowed="an integer in [1, 1024]")
     cfg = read_config(model_dir)
     where = model_dir / "config.json"
     state = checkpoint_state(model_dir)
@@ -176,6 +184,12 @@ def resume(model_dir, corpus=None, workers: int | None = None):
         raise CorpusError(
             f"{model.corpus_.name}: differs from the corpus checkpointed in {model_dir} "
             f"(vocabulary or token count changed); cannot resume")
+    crc = state.get("corpus_crc")
+    if crc is not None and crc != model.encoded_.crc and not force:
+        raise CorpusError(
+            f"{model.corpus_.name}: not the corpus checkpointed in {model_dir}: the same words and counts, "
+            f"but not in the same order (lines changed or moved), so the rest of the training cannot be the one "
+            f"that was interrupted; resume anyway with force=True (wordvec train --resume {model_dir} --force)")
     jobs_done = state.get("jobs_done", 0)
     n_jobs = len(model.encoded_.jobs(model.batch_words))
     if jobs_done > n_jobs or (jobs_done and epochs_done >= model.epochs):

@@ -155,6 +155,11 @@ def run_tutorial(corpus, output, *, vocab_size: int = 4096, sequence_length: int
         timings["generate"] = time.perf_counter() - started
 
         cbs = list(callbacks)
+        if logdir == "default":  # logs on by default: skipped with a warning without the viz extra
+            from ..viz.tensorboard import default_logs_possible
+
+            if not default_logs_possible("the tutorial"):
+                logdir = None
         if logdir is not None:
             from ..viz.tensorboard import TensorBoardCallback
 

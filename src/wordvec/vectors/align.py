@@ -266,14 +266,14 @@ class Alignment:
     def save(self, path) -> None:
         """Write the mapping folder atomically: config.json, W.npy, the two centring means and
         both spaces as native vectors folders (source/, target/). No pickle."""
-        from ..atomic import atomic_directory
+        from ..atomic import atomic_directory, write_npy
         from ..formats.native import save_vectors
 
         path = Path(path)
         _check_replaceable(path)
         with atomic_directory(path) as tmp:
             for name, arr in (("W", self.W), ("source_mean", self.source_mean), ("target_mean", self.target_mean)):
-                np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
+                write_npy(tmp / f"{name}.npy", np.ascontiguousarray(arr, dtype=np.float32))
             save_vectors(tmp / "source", self.source.index_to_key, self.source.vectors, self.source.counts)
             save_vectors(tmp / "target", self.target.index_to_key, self.target.vectors, self.target.counts)
             with open(tmp / "config.json", "w", encoding="utf-8") as f:

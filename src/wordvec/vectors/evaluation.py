@@ -222,6 +222,11 @@ def evaluate_word_analogies(wv, analogies, restrict_vocab: int = 30000, case_ins
                 questions.append(ids)
                 asked.append(quad)
                 owner.append(s)
+    if not questions:  # as for word pairs: a score of 0.0% over nothing would be a lie
+        n = sum(len(q) for _, q in sections)
+        raise ModelFormatError(
+            f"{path}: no question to ask: {n} valid question(s), every one with a word not among the first "
+            f"{restrict_vocab:,} words of the vocabulary" if n else f"{path}: no 'a b c d' question lines found")
     correct = _Solver(wv, canon, method).solve(np.asarray(questions, np.int64).reshape(-1, 4))
     outcomes = [([], []) for _ in sections]
     for quad, s, right in zip(asked, owner, correct.tolist()):

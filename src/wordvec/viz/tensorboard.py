@@ -52,9 +52,28 @@ def _tb():
     return event_pb2, hparams_summary, scalar_pb, EventFileWriter
 
 
+def tensorboard_installed() -> bool:
+    """Whether the tensorboard package can be imported (found without importing it)."""
+    try:
+        return importlib.util.find_spec("tensorboard") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def default_logs_possible(what: str = "training") -> bool:
+    """For logging that is on by default (``demo``, ``tutorial``): True when tensorboard
+    is installed; else one warning that the logs are skipped and False, so a default
+    command never fails for want of the optional ``viz`` extra."""
+    if tensorboard_installed():
+        return True
+    warnings.warn(f"no TensorBoard logs: the tensorboard package is not installed (pip install 'wordvec[viz]'); "
+                  f"{what} goes on without them", UserWarning, stacklevel=3)
+    return False
+
+
 def _check_tensorboard() -> None:
     """Fail early, without the import's cost, when the tensorboard package is missing."""
-    if importlib.util.find_spec("tensorboard") is None:
+    if not tensorboard_installed():
         raise WordvecError("TensorBoard logging needs the tensorboard package: pip install 'wordvec[viz]'")
 
 

@@ -8,11 +8,13 @@ are removed (windows span over them, as in the C tool) and sentences longer than
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_npy
 from .vocabulary import MARKER, OOV_ID
 
 CHUNK_IDS = 1 << 20  # 4 MiB of ids per step: bounded transient memory
@@ -25,6 +27,7 @@ class EncodedCorpus:
     n_tokens: int
     n_sentences: int
     lines_path: Path | None = None  # token offset where each input line ends (n_lines + 1 values)
+    crc: int | None = None  # CRC-32 of the tokens and the line ends: the corpus's fingerprint (resume)
 
     @property
     def line_ends(self) -> np.ndarray:
@@ -76,6 +79,7 @@ def encode_id_stream(
     offsets_path = out_dir / "offsets.npy"
     ends: list[np.ndarray] = []
     base = 0
+    crc = 0
     with open(ids_path, "rb") as src, open(tokens_path, "wb") as dst:
         while True:
             raw = np.fromfile(src, dtype=np.int32, count=CHUNK_IDS)
@@ -88,16 +92,19 @@ def encode_id_stream(
             # Sentence end offsets in the output: tokens written before each marker.
             ends.append(np.cumsum(is_tok, dtype=np.int64)[is_end] + base)
             tok = ids[is_tok]
-            dst.write(tok.astype(np.int32).tobytes())
+            data = tok.astype(np.int32).tobytes()
+            crc = zlib.crc32(data, crc)
+            dst.write(data)
             base += tok.size
     n_tokens = base
     line_ends = np.concatenate([[0]] + ends).astype(np.int64)
     lines_path = out_dir / "lines.npy"
-    np.save(lines_path, line_ends)
+    write_npy(lines_path, line_ends)
+    crc = zlib.crc32(line_ends.tobytes(), crc)
     bounds = np.unique(np.append(line_ends, n_tokens))  # drop empty sentences
     offsets = _split_long(bounds, max_sentence_length)
-    np.save(offsets_path, offsets)
-    return EncodedCorpus(tokens_path, offsets_path, n_tokens, offsets.size - 1, lines_path)
+    write_npy(offsets_path, offsets)
+    return EncodedCorpus(tokens_path, offsets_path, n_tokens, offsets.size - 1, lines_path, crc)
 
 
 def _split_long(bounds: np.ndarray, max_len: int) -> np.ndarray:
