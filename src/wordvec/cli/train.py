@@ -85,11 +85,11 @@ def train(corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkp
     Ctrl-C writes a checkpoint into the model folder; continue with --resume MODEL_DIR."""
     with contextlib.ExitStack() as held:  # the output folder's lock, until the final save is done
         _train(held, corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir,
-               model_name, dbow, dbow_words, dm_concat, phrase_table, force, params)
+               model_name, dbow, dbow_words, dm_concat, phrase_table, min_n, max_n, bucket, force, params)
 
 
 def _train(held, corpus, output, quiet, logdir, eval_analogies, eval_similarity, checkpoint_every, resume_dir,
-           model_name, dbow, dbow_words, dm_concat, phrase_table, force, params):
+           model_name, dbow, dbow_words, dm_concat, phrase_table, min_n, max_n, bucket, force, params):
     from ..atomic import output_lock
     from ..train.checkpoint import Interrupted, parse_every, stop_signals, train_with_checkpoints
     from ..formats.native import check_replaceable
