@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.fasttext import fasttext_cbow_job, fasttext_sg_job
+from ..kernels.fasttext import fasttext_cbow_job, fasttext_sg_cached_job, fasttext_sg_job
 from ..params import check_int, invalid
 from ..train.runner import Job
 from ..vectors.fasttext import FastTextKeyedVectors
@@ -106,7 +106,10 @@ class FastText(Word2Vec):
         syn1 = self.syn1 if self.syn1 is not None else dummy
         syn1neg = self.syn1neg if self.syn1neg is not None else dummy
         if self.sg:
-            return fasttext_sg_job(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
+            # With n-grams, each position's mean is built once (fasttext_sg_cached_job); without
+            # them the plain driver trains exactly as Word2Vec.
+            kernel = fasttext_sg_cached_job if self.ngram_rows_.size else fasttext_sg_job
+            return kernel(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
                                    self.ngram_rows_, syn1, syn1neg, self.tables_, self.window, self.negative,
                                    bool(self.hs), job.alpha0, job.alpha1, job.seed)
         return fasttext_cbow_job(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
