@@ -130,6 +130,7 @@ class SequenceTokenizer(Tokenizer):
         header = b""
         seen_letters = False
         parts: list[bytes] = []
+        size = 0  # bytes in parts
         line_no = 0
         fastq: list[bytes] = []
         goes_on = False  # the previous item was a piece of a longer line
@@ -150,11 +151,14 @@ class SequenceTokenizer(Tokenizer):
                     record += 1
                     self._reset(record)
                 parts.append(line)
+                size += len(line)
                 if more:
-                    if sum(map(len, parts)) >= _PIECE:
+                    if size >= _PIECE:
                         yield from self._feed(parts, record)
+                        size = 0
                     continue
                 yield from self._feed(parts, record, final=True)
+                size = 0
             elif fmt == "fasta":
                 if not continued and line.startswith(b">"):
                     if record >= 0:
@@ -162,14 +166,17 @@ class SequenceTokenizer(Tokenizer):
                             raise CorpusError(f"{name}:{header_line}: FASTA record {_rec(header)} has no sequence")
                         yield from self._feed(parts, record, final=True)
                     record += 1
+                    size = 0
                     header_line, header, seen_letters = line_no, line, False
                     self._reset(record)
                     continue
                 if line.strip():
                     seen_letters = True
                     parts.append(line)
-                    if sum(map(len, parts)) >= _PIECE:
+                    size += len(line)
+                    if size >= _PIECE:  # a running total: summing the parts each line is quadratic
                         yield from self._feed(parts, record)
+                        size = 0
             else:  # FASTQ: @id, sequence, +, quality (a long read may come in pieces)
                 if continued:
                     fastq[-1] += line
