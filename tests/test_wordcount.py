@@ -3,6 +3,7 @@ with one prefix apart, grows, prunes and looks up."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from wordvec.vocab.vocabulary import _Counter
 from wordvec.vocab.wordcount import WordCounter
@@ -43,7 +44,18 @@ def test_prune_forgets_the_rarest_and_remaps():
     assert wc.add(b"a z\n").tolist() == [1, 3, 0] and wc.words()[3] == b"z"
 
 
-def test_build_vocabulary_is_the_same_on_either_counter(tmp_path, monkeypatch):
+class _TokensOnly:
+    """A corpus offering token blocks only: build_vocabulary then takes the dict counter."""
+
+    def __init__(self, corpus):
+        self.name, self._corpus = corpus.name, corpus
+
+    def token_blocks(self):
+        return self._corpus.token_blocks()
+
+
+@pytest.mark.parametrize("tokenizer", [None, "kmer:2", "dna2vec:1-3"])
+def test_build_vocabulary_is_the_same_on_either_counter(tmp_path, tokenizer):
     """The fast path (WordCounter on the bytes) and the token path (_Counter) choose the same
     vocabulary and write the same ids, with and without pruning."""
     import io
@@ -53,16 +65,17 @@ def test_build_vocabulary_is_the_same_on_either_counter(tmp_path, monkeypatch):
 
     rng = np.random.default_rng(1)
     path = tmp_path / "c.txt"
-    path.write_text("\n".join(" ".join(f"w{int(x)}" for x in rng.zipf(1.3, 30) % 3000) for _ in range(2000)) + "\n")
+    if tokenizer is None:
+        path.write_text("\n".join(" ".join(f"w{int(x)}" for x in rng.zipf(1.3, 30) % 3000) for _ in range(2000)) + "\n")
+    else:
+        path.write_text(">r1\n" + "\n".join("".join(rng.choice(list("ACGTN"), 70)) for _ in range(300)) + "\n")
     for max_vocab in (None, 500):
         results = []
         for fast in (True, False):
-            if not fast:
-                monkeypatch.setattr(vocabulary, "WordCounter", None)
-                monkeypatch.setattr(vocabulary, "WhitespaceTokenizer", type(None))
+            corpus = Corpus(path, tokenizer=tokenizer)
             raw = io.BytesIO()
-            vocab, remap = vocabulary.build_vocabulary(Corpus(path), 2, max_vocab, None, raw_ids=raw)
+            vocab, remap = vocabulary.build_vocabulary(corpus if fast else _TokensOnly(corpus), 2, max_vocab, None,
+                                                       raw_ids=raw)
             results.append((vocab.words, vocab.counts.tolist(), vocab.raw_words, None if remap is None else remap.tolist(),
                             raw.getvalue() if remap is not None else b""))
-            monkeypatch.undo()
         assert results[0] == results[1]

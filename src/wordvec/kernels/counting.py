@@ -252,14 +252,15 @@ def _hash_word(buf, i, n):
 
 
 @njit(nogil=True, cache=True)
-def words_to_ids(buf, table, arena, state, out):
-    """Ids of the words of ``buf`` into ``out`` (0 at each newline), counted in ``table``;
-    returns how many. ``state`` = [words so far, arena bytes used, newlines]. The caller
-    leaves room (table at most 70% full, arena) for every word of ``buf`` being new."""
+def words_to_ids(buf, start, table, arena, state, out, m, limit):
+    """Ids of the words of ``buf[start:]`` into ``out[m:]`` (0 at each newline), counted in
+    ``table``. ``state`` = [words so far, arena bytes used, newlines]. Stops before the word
+    that would make ``limit`` words (the table's 70%: the caller grows it and goes on);
+    returns (ids written in all, where it stopped: ``buf.size`` when done). The arena has
+    room for all of ``buf``."""
     n_words = state[0]
     used = state[1]
-    m = 0
-    i = 0
+    i = start
     n = buf.size
     while i < n:
         c = buf[i]
@@ -273,6 +274,8 @@ def words_to_ids(buf, table, arena, state, out):
         j, h, prefix = _hash_word(buf, i, n)
         s = _find(table, arena, buf, i, j, h, prefix)
         if table[s, ROW_ID] < 0:  # a new word
+            if n_words >= limit:
+                break
             table[s, ROW_HASH] = np.int64(h)
             table[s, ROW_ID] = n_words
             table[s, ROW_LEN] = j - i
@@ -289,7 +292,7 @@ def words_to_ids(buf, table, arena, state, out):
         i = j
     state[0] = n_words
     state[1] = used
-    return m
+    return m, i
 
 
 @njit(nogil=True, cache=True)

@@ -347,21 +347,19 @@ class Corpus:
         self.stats.warn()
 
     def text_blocks(self) -> Iterator[bytes]:
-        """The standardised text itself, block by block (cut at whitespace, a newline ending
-        each sentence): what a counter that splits bytes itself reads. When a tokenizer other
-        than whitespace is set, its tokens joined by spaces, a newline after each sentence."""
+        """The tokens as standardised text, block by block (spaces between, a newline ending
+        each sentence): what a counter that splits bytes itself reads. For whitespace that is
+        the standardised text itself; another tokenizer writes its tokens (``text_stream``)."""
         self.stats = ReadStats()
-        if not isinstance(self.tokenizer, WhitespaceTokenizer):
-            for block in self.token_blocks():
-                yield b" ".join(block).replace(SENTENCE_END, b"\n")
-            return
+        tok = self.tokenizer
+        plain = isinstance(tok, WhitespaceTokenizer)
         if self.files is None:
-            yield from self._iterable_texts()
+            yield from self._iterable_texts() if plain else tok.text_stream(self._iterable_texts())
         else:
             std = self.standardizer
             for path in self.files:
-                for raw in iter_blocks(path, self.stats):
-                    yield std(raw, self.stats, str(path))
+                texts = (std(raw, self.stats, str(path)) for raw in iter_blocks(path, self.stats))
+                yield from texts if plain else tok.text_stream(texts, str(path))
         self.stats.warn()
 
     def _iterable_blocks(self) -> Iterator[list[bytes]]:

@@ -60,10 +60,11 @@ class SequenceTokenizer(Tokenizer):
         self._split = _splitter(ALPHABETS[alphabet] if alphabet else _LETTERS)
 
     # -- what a subclass supplies
-    def kmers(self, seq: bytes, final: bool, record: int, offset: int) -> tuple[list[list[bytes]], int]:
-        """Sentences of tokens from ``seq`` (a piece of one record, starting at letter
-        ``offset`` of it), and how many letters were used (the rest is carried, unless
-        ``final``)."""
+    def kmers(self, seq: bytes, final: bool, record: int, offset: int) -> tuple[list[bytes], int]:
+        """Sentences from ``seq`` (a piece of one record, starting at letter ``offset`` of it),
+        each as its tokens joined, a space after each (``b"ACG CGT "``: made with NumPy, split
+        only where tokens are wanted as objects), and how many letters were used (the rest
+        is carried, unless ``final``)."""
         raise NotImplementedError
 
     # -- the reader's side
@@ -75,7 +76,7 @@ class SequenceTokenizer(Tokenizer):
             for sentences in self._feed([line], n, final=True):
                 for sentence, _ in sentences:
                     if sentence:
-                        out.extend(sentence)
+                        out.extend(sentence.split())
                         out.append(SENTENCE_END)
         return out
 
@@ -83,23 +84,33 @@ class SequenceTokenizer(Tokenizer):
         return [t for t in self.tokenize(line) if t != SENTENCE_END]
 
     def stream(self, blocks: Iterable[bytes], name: str = "<iterable>") -> Iterator[list[bytes]]:
+        for text in self.text_stream(blocks, name):
+            yield text.replace(b"\n", b" \x00 ").split()
+
+    def text_stream(self, blocks: Iterable[bytes], name: str = "<iterable>") -> Iterator[bytes]:
+        """The k-mers as text: tokens separated by spaces, a newline ending each sentence, in
+        blocks of about 1 MiB (what the vocabulary's WordCounter reads without making a
+        Python object per k-mer)."""
         self._reset(0)
         out: list[bytes] = []
-        open_ = False  # tokens of a sentence not yet ended are in ``out`` (or already yielded)
+        size = 0
+        open_ = False  # a sentence not yet ended has tokens in ``out`` (or already yielded)
         for sentences in self._records(self._lines(blocks), name):
             for sentence, ended in sentences:
-                out.extend(sentence)
-                open_ = open_ or bool(sentence)
+                if sentence:
+                    out.append(sentence)
+                    size += len(sentence)
+                    open_ = True
                 if ended and open_:
-                    out.append(SENTENCE_END)
+                    out.append(b"\n")
                     open_ = False
-            if len(out) >= 1 << 16:
-                yield out
-                out = []
+            if size >= _PIECE:
+                yield b"".join(out)
+                out, size = [], 0
         if open_:
-            out.append(SENTENCE_END)
+            out.append(b"\n")
         if out:
-            yield out
+            yield b"".join(out)
 
     @staticmethod
     def _lines(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
@@ -230,6 +241,16 @@ class SequenceTokenizer(Tokenizer):
 
 
 
+def _windows_text(seq: bytes, k: int, n: int, step: int) -> bytes:
+    """``n`` k-mers of ``seq`` starting every ``step`` letters, as text: ``b"ACG CGT "``."""
+    a = np.frombuffer(seq, np.uint8)
+    windows = np.lib.stride_tricks.as_strided(a, (n, k), (step, 1))
+    out = np.empty((n, k + 1), np.uint8)
+    out[:, :k] = windows
+    out[:, k] = 32
+    return out.tobytes()
+
+
 def _rec(header) -> str:
     name = (header or b"")[1:].split(maxsplit=1)
     return repr(name[0].decode("utf-8", "replace")[:60]) if name else "(no name)"
@@ -252,7 +273,7 @@ class KmerTokenizer(SequenceTokenizer):
     def kmers(self, seq, final, record, offset):
         k = self.k
         n = len(seq) - k + 1 if final else len(seq) - (k - 1)
-        return ([[seq[i:i + k] for i in range(n)]] if n > 0 else []), max(n, 0)
+        return ([_windows_text(seq, k, n, 1)] if n > 0 else []), max(n, 0)
 
 
 class ProtVecTokenizer(SequenceTokenizer):
@@ -267,8 +288,8 @@ class ProtVecTokenizer(SequenceTokenizer):
         if not final and len(seq) < _WHOLE_MAX:
             return [], 0  # frames need the whole sequence: wait for more
         k = self.k
-        frames = [[seq[i:i + k] for i in range(f, len(seq) - k + 1, k)] for f in range(k)]
-        return [f for f in frames if f], len(seq)
+        frames = [_windows_text(seq[f:], k, (len(seq) - f) // k, k) for f in range(k) if len(seq) - f >= k]
+        return frames, len(seq)
 
 
 class Dna2vecTokenizer(SequenceTokenizer):
@@ -305,7 +326,7 @@ class Dna2vecTokenizer(SequenceTokenizer):
             if flips is not None and flips[i]:
                 kmer = kmer.translate(_COMPLEMENT)[::-1]
             out.append(kmer)
-        return ([out] if out else []), n
+        return ([b" ".join(out) + b" "] if out else []), n
 
 
 def _parse_alphabet(rest: list[str], spec: str) -> str | None:

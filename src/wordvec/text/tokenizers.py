@@ -50,6 +50,13 @@ class Tokenizer:
             return [], tail
         return [t for t in self.tokenize(tail[: cut + 1]) if t != SENTENCE_END], tail[cut + 1 :]
 
+    def text_stream(self, blocks: Iterable[bytes], name: str = "<iterable>") -> Iterator[bytes]:
+        """The tokens as text (spaces between, a newline ending each sentence), block by
+        block: what the vocabulary's WordCounter reads. A tokenizer that can write its
+        tokens as text directly overrides this (``sequences.py``)."""
+        for tokens in self.stream(blocks, name):
+            yield b" ".join(tokens).replace(SENTENCE_END, b"\n")
+
     def tokens_of_line(self, line: bytes) -> list[bytes]:
         """The tokens of one standardised line with no newline (a document, a query)."""
         return [t for t in self.tokenize(line + b"\n") if t != SENTENCE_END]

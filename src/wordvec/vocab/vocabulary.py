@@ -14,7 +14,6 @@ from typing import BinaryIO
 import numpy as np
 
 from ..text.corpus import SENTENCE_END, Corpus
-from ..text.tokenizers import WhitespaceTokenizer
 from .wordcount import WordCounter
 from ..errors import CorpusError
 
@@ -104,8 +103,8 @@ def build_vocabulary(
     Returns the vocabulary and, when ``raw_ids`` was given and no pruning happened, the
     table that maps provisional ids written there to final rows (-1 dropped, -2 marker).
     """
-    if isinstance(getattr(corpus, "tokenizer", None), WhitespaceTokenizer) and hasattr(corpus, "text_blocks"):
-        # The fast path: the counter splits the standardised bytes itself (same ids, 2-5x faster).
+    if hasattr(corpus, "text_blocks"):
+        # The fast path: the counter splits the tokens' text itself (same ids, 2-5x faster).
         counter, blocks = WordCounter(), corpus.text_blocks()
     else:
         counter, blocks = _Counter(), corpus.token_blocks()

@@ -37,24 +37,22 @@ class WordCounter:
         from ..kernels.counting import words_to_ids
 
         buf = np.frombuffer(text, np.uint8)
-        self._reserve(buf.size // 2 + 1, buf.size)
-        if self._out.size < buf.size + 1:
-            self._out = np.zeros(buf.size + 1, np.int32)
-        m = words_to_ids(buf, self.table, self.arena, self.state, self._out)
-        self.raw_words += m
-        return self._out[:m].copy()
-
-    def _reserve(self, words: int, nbytes: int) -> None:
-        n, used = int(self.state[0]), int(self.state[1])
-        if used + nbytes > self.arena.size:
-            arena = np.zeros(max(2 * self.arena.size, used + nbytes), np.uint8)
+        used = int(self.state[1])
+        if used + buf.size > self.arena.size:
+            arena = np.zeros(max(2 * self.arena.size, used + buf.size), np.uint8)
             arena[:used] = self.arena[:used]
             self.arena = arena
-        size = self.table.shape[0]
-        while 10 * (n + words) > 7 * size:
-            size *= 2
-        if size != self.table.shape[0]:
-            self._rebuild(np.ones(n, np.bool_), size)
+        if self._out.size < buf.size + 1:
+            self._out = np.zeros(buf.size + 1, np.int32)
+        m, at = 0, 0
+        while True:  # the table is grown (doubled) whenever it would pass 70% full
+            m, at = words_to_ids(buf, at, self.table, self.arena, self.state, self._out, m,
+                                 7 * self.table.shape[0] // 10)
+            if at >= buf.size:
+                break
+            self._rebuild(np.ones(len(self), np.bool_), 2 * self.table.shape[0])
+        self.raw_words += m
+        return self._out[:m].copy()
 
     def _rebuild(self, keep: np.ndarray, table_size: int) -> np.ndarray:
         from ..kernels.counting import rebuild_words
