@@ -46,28 +46,31 @@ import common  # noqa: E402
 _WORD = re.compile(r"[a-z]+")
 
 
-def articles() -> list[list[str]]:
-    """Every article's tokens (lowercased a-z runs; the title line dropped). Cached."""
-    cache = common.cache_dir() / "topics-wiki-articles.json"
-    if cache.exists():
-        return json.loads(cache.read_text())
+def corpus_file(max_tokens: int) -> Path:
+    """Every article's first ``max_tokens`` tokens (lowercased a-z runs; the title line
+    dropped), one article a line. Cached."""
+    path = common.cache_dir() / f"topics-wiki-{max_tokens}.txt"
+    if path.exists():
+        return path
     common.require_data()
-    docs, body = [], []
-    for f in sorted(common.WIKI.glob("wiki_*.gz")):
-        with gzip.open(f, "rt", encoding="utf-8") as src:
-            for line in src:
-                if line.startswith("<doc "):
-                    body = []
-                elif line.startswith("</doc>"):
-                    docs.append(_WORD.findall(" ".join(body[1:]).lower()))  # body[0] repeats the title
-                else:
-                    body.append(line)
-    cache.write_text(json.dumps(docs))
-    return docs
+    tmp, body = path.with_suffix(".tmp"), []
+    with open(tmp, "w", encoding="ascii") as dst:
+        for f in sorted(common.WIKI.glob("wiki_*.gz")):
+            with gzip.open(f, "rt", encoding="utf-8") as src:
+                for line in src:
+                    if line.startswith("<doc "):
+                        body = []
+                    elif line.startswith("</doc>"):  # body[0] repeats the title
+                        dst.write(" ".join(_WORD.findall(" ".join(body[1:]).lower())[:max_tokens]) + "\n")
+                    else:
+                        body.append(line)
+    os.replace(tmp, path)
+    return path
 
 
-def documents(max_tokens: int) -> list[list[str]]:
-    return [d[:max_tokens] for d in articles()]
+def documents(max_tokens: int) -> list[str]:
+    """The articles as lines of space-separated tokens."""
+    return corpus_file(max_tokens).read_text(encoding="ascii").splitlines()
 
 
 def settings(args) -> dict:
@@ -78,7 +81,6 @@ def settings(args) -> dict:
 def run_wordvec(docs, s: dict, seed: int, workers: int, reduce_to: int) -> dict:
     t0 = time.perf_counter()
     from wordvec.models.doc2vec import Doc2Vec
-    from wordvec.text.documents import TaggedDocument
     from wordvec.vectors.topics import Topics
     import umap, hdbscan  # noqa: F401,E401  (imported here so both tools' imports are timed apart)
 
@@ -87,7 +89,7 @@ def run_wordvec(docs, s: dict, seed: int, workers: int, reduce_to: int) -> dict:
     t0 = time.perf_counter()
     params = {k: (bool(v) if k in ("dm", "dbow_words", "hs") else v) for k, v in s.items()}
     model = Doc2Vec(**params, workers=workers, seed=seed, standardize="none")
-    model.fit([TaggedDocument(d, [i]) for i, d in enumerate(docs)])
+    model.fit(docs)  # the corpus file, streamed (wordvec's usual path); tags are line numbers
     train_s = time.perf_counter() - t0
     topics = Topics(model, umap_neighbors=15, umap_components=5, min_cluster_size=15, seed=seed).fit()
     words = [t.words for t in topics.get_topics(topn=10)]
@@ -119,7 +121,7 @@ def run_top2vec(docs, s: dict, seed: int, workers: int, reduce_to: int) -> dict:
     import_s = time.perf_counter() - t0
     rss_import = common.peak_rss_mib()
     t0 = time.perf_counter()
-    model = t2v.Top2Vec([" ".join(d) for d in docs], embedding_model="doc2vec", speed="fast-learn",
+    model = t2v.Top2Vec(docs, embedding_model="doc2vec", speed="fast-learn",
                         min_count=s["min_count"], workers=workers, tokenizer=str.split, keep_documents=False,
                         umap_args={"n_neighbors": 15, "n_components": 5, "metric": "cosine", "random_state": seed},
                         hdbscan_args={"min_cluster_size": 15, "metric": "euclidean",
@@ -190,14 +192,15 @@ def main() -> None:
     s = settings(args)
     if args.child:
         tool, seed = args.child[0], int(args.child[1])
-        docs = documents(args.max_tokens)
+        # top2vec takes the documents as a list of strings; wordvec streams the file
+        docs = corpus_file(args.max_tokens) if tool == "wordvec" else documents(args.max_tokens)
         run = run_wordvec if tool == "wordvec" else run_top2vec
         r = run(docs, s, seed, args.workers, args.reduce)
         r.update(tool=tool, seed=seed, peak_rss_mib=common.peak_rss_mib())
         print(json.dumps(r), flush=True)
         return
 
-    docs = documents(args.max_tokens)  # prepare (and cache) before anything is timed
+    docs = [line.split() for line in documents(args.max_tokens)]  # prepared (and cached) before anything is timed
     n_tokens = sum(map(len, docs))
     print(f"{len(docs)} documents, {n_tokens:,} tokens (first {args.max_tokens} of each); settings {s}", flush=True)
     runs = []
