@@ -153,6 +153,9 @@ def test_unsuitable_models_and_parameters():
     no_words = Doc2Vec(**dict(MODEL, dbow_words=False)).fit(nested(60))
     with pytest.raises(TopicsError, match="dbow_words=False.*train it with dbow_words=True"):
         Topics(no_words).fit()
+    concat = Doc2Vec(**dict(MODEL, dm=True, dm_concat=True, window=2)).fit(nested(40))
+    with pytest.raises(TopicsError, match="dm_concat"):
+        Topics(concat).fit()
     few = Doc2Vec(**MODEL).fit(nested(24))
     with pytest.raises(TopicsError, match="the model has 24 documents; at least 30 are needed"):
         Topics(few).fit()
@@ -188,6 +191,8 @@ def test_cli_prints_topics_as_text_and_json(model, tmp_path, monkeypatch):
     assert [r["size"] for r in rows] == [120] * 3 and all(len(r["words"]) == 10 == len(r["scores"]) for r in rows)
     code, loaded = _run("topics", tmp_path / "m", "-n", 5, "--load", tmp_path / "t")
     assert code == 0 and loaded.splitlines() == lines
+    code, out = _run("topics", tmp_path / "m", "--topics", 7)
+    assert code == 2 and out.strip() == "wordvec: error: --topics=7 is invalid: must be in [1, 6] (6 topics were found)"
     code, out = _run("topics", tmp_path / "m", "-n", 0)
     assert code == 2 and out.strip() == "wordvec: error: --topn=0 is invalid: must be >= 1"
     code, out = _run("topics", tmp_path / "nothing")

@@ -43,6 +43,9 @@ def topics(model, topn, n_topics, min_cluster_size, umap_neighbors, umap_compone
         found = Topics(m, umap_components=umap_components, umap_neighbors=umap_neighbors,
                        min_cluster_size=min_cluster_size, seed=seed).fit()
     if n_topics is not None:
+        if not 1 <= n_topics <= len(found):
+            raise ParameterError(f"--topics={n_topics} is invalid: must be in [1, {len(found)}] "
+                                 f"({len(found)} topics were found)")
         found = found.reduce_topics(n_topics)
     if save_dir is not None:
         found.save(save_dir)

@@ -82,6 +82,9 @@ def _check_model(model) -> None:
     if not getattr(model, "dm", True) and not getattr(model, "dbow_words", False):
         raise TopicsError("topics need word vectors trained with the documents': this PV-DBOW model has none "
                           "(dbow_words=False); train it with dbow_words=True (or dm=True)")
+    if getattr(model, "dm", False) and getattr(model, "dm_concat", False):
+        raise TopicsError("topics need words and documents in one space: a dm_concat model puts them in different "
+                          "places of its input; train with dm=False, dbow_words=True (or dm_concat=False)")
 
 
 class Topics:
