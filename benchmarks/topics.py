@@ -9,7 +9,8 @@ Pipeline, both tools: PV-DBOW with skip-gram word vectors (top2vec's doc2vec emb
 ``dm=0, dbow_words=1, window 15, sample 1e-5, min_count 50``, negative sampling as its
 ``speed="fast-learn"``), then UMAP (15 neighbours, 5 components, cosine, ``random_state``
 = the seed: single-threaded in both), HDBSCAN (``min_cluster_size`` 15, eom), topic vectors
-= cluster centroids in the document space, topic words = nearest word vectors. top2vec's
+= cluster centroids in the document space (wordvec: of each cluster's core documents by
+default, ``--centroid members`` for top2vec's mean of every member), topic words = nearest word vectors. top2vec's
 presets fix vector size and epochs (300, 40); here a thin subclass of gensim's Doc2Vec
 puts the benchmark's ``--dim`` and ``--epochs`` (and the seed) into the model top2vec
 builds, so both train the same model. top2vec hard-imports ``transformers`` for its
@@ -78,7 +79,7 @@ def settings(args) -> dict:
                 dm=0, dbow_words=1)
 
 
-def run_wordvec(docs, s: dict, seed: int, workers: int, reduce_to: int) -> dict:
+def run_wordvec(docs, s: dict, seed: int, workers: int, reduce_to: int, centroid: str = "core") -> dict:
     t0 = time.perf_counter()
     from wordvec.models.doc2vec import Doc2Vec
     from wordvec.vectors.topics import Topics
@@ -91,7 +92,8 @@ def run_wordvec(docs, s: dict, seed: int, workers: int, reduce_to: int) -> dict:
     model = Doc2Vec(**params, workers=workers, seed=seed, standardize="none")
     model.fit(docs)  # the corpus file, streamed (wordvec's usual path); tags are line numbers
     train_s = time.perf_counter() - t0
-    topics = Topics(model, umap_neighbors=15, umap_components=5, min_cluster_size=15, seed=seed).fit()
+    topics = Topics(model, umap_neighbors=15, umap_components=5, min_cluster_size=15, seed=seed,
+                    centroid=centroid).fit()
     words = [t.words for t in topics.get_topics(topn=10)]
     fit_s = time.perf_counter() - t0
     reduced = topics.reduce_topics(min(reduce_to, len(topics)))
@@ -101,7 +103,7 @@ def run_wordvec(docs, s: dict, seed: int, workers: int, reduce_to: int) -> dict:
                 sizes=topics.topic_sizes().tolist(), words=words, reduced_words=reduced_words)
 
 
-def run_top2vec(docs, s: dict, seed: int, workers: int, reduce_to: int) -> dict:
+def run_top2vec(docs, s: dict, seed: int, workers: int, reduce_to: int, centroid=None) -> dict:
     t0 = time.perf_counter()
     try:
         import transformers  # noqa: F401
@@ -187,6 +189,8 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--reduce", type=int, default=20, help="both tools' topics merged down to this many")
+    ap.add_argument("--centroid", default="core", choices=("core", "members"),
+                    help="wordvec's topic vectors: its clusters' core documents, or every member (as top2vec)")
     ap.add_argument("--child", nargs=2, metavar=("TOOL", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     s = settings(args)
@@ -195,7 +199,7 @@ def main() -> None:
         # top2vec takes the documents as a list of strings; wordvec streams the file
         docs = corpus_file(args.max_tokens) if tool == "wordvec" else documents(args.max_tokens)
         run = run_wordvec if tool == "wordvec" else run_top2vec
-        r = run(docs, s, seed, args.workers, args.reduce)
+        r = run(docs, s, seed, args.workers, args.reduce, args.centroid)
         r.update(tool=tool, seed=seed, peak_rss_mib=common.peak_rss_mib())
         print(json.dumps(r), flush=True)
         return
@@ -211,7 +215,7 @@ def main() -> None:
         for tool in tools:
             cmd = [sys.executable, __file__, "--child", tool, seed, "--workers", str(args.workers),
                    "--max-tokens", str(args.max_tokens), "--dim", str(args.dim), "--epochs", str(args.epochs),
-                   "--reduce", str(args.reduce)]
+                   "--reduce", str(args.reduce), "--centroid", args.centroid]
             t0 = time.perf_counter()
             out = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
             if out.returncode != 0:
@@ -238,6 +242,7 @@ def main() -> None:
         if rs:
             means[tool] = {k: float(np.mean([r[k] for r in rs])) for k in keys}
     summary = {"documents": len(docs), "tokens": n_tokens, "max_tokens": args.max_tokens, "settings": s,
+               "wordvec_centroid": args.centroid,
                "workers": args.workers, "seeds": args.seeds, "reduce": args.reduce, "means": means,
                "runs": [{k: v for k, v in r.items() if k not in ("words", "reduced_words")} for r in runs]}
     a, b = means.get("wordvec"), means.get("top2vec")

@@ -119,17 +119,23 @@ def test_same_seed_same_topics(model, topics):
     other = Topics(model, seed=2).fit()
     assert len(other) == TOPICS and not np.array_equal(other.embedding_, topics.embedding_)
     assert sorted(other.topic_sizes().tolist()) == [60] * TOPICS
+    members = Topics(model, centroid="members").fit()  # top2vec's centroid: every member, not the core
+    assert np.array_equal(members.labels_, topics.labels_) and members.topic_sizes().tolist() == [60] * TOPICS
+    assert not np.array_equal(members.topic_vectors_, topics.topic_vectors_)
+    assert [{pool_of(w) for w in t.words} for t in members.get_topics()] == [
+        {pool_of(w) for w in t.words} for t in topics.get_topics()]
 
 
 def test_save_and_load(model, topics, tmp_path):
     topics.save(tmp_path / "t")
     assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [
         "config.json", "document_scores.npy", "document_topics.npy", "embedding.npy", "labels.npy",
-        "topic_vectors.npy"]
+        "probabilities.npy", "topic_vectors.npy"]
     config = json.loads((tmp_path / "t" / "config.json").read_text())
     assert config["topics"] == TOPICS and len(config["words"][0]["words"]) == 50
     back = Topics.load(tmp_path / "t", model)
-    for name in ("topic_vectors_", "topic_sizes_", "document_topics_", "document_scores_", "labels_", "embedding_"):
+    for name in ("topic_vectors_", "topic_sizes_", "document_topics_", "document_scores_", "labels_", "probabilities_",
+                 "embedding_"):
         assert np.array_equal(getattr(back, name), getattr(topics, name)), name
     assert back.get_topics() == topics.get_topics() and back.get_params() == topics.get_params()
     other = Doc2Vec(**MODEL).fit(nested(60, seed=1))

@@ -7,7 +7,10 @@ documents are topics:
 1. the documents' unit vectors are reduced by UMAP (cosine metric, 5 components);
 2. HDBSCAN clusters the reduced points (points in no dense region are noise);
 3. each cluster's centroid in the ORIGINAL space (the mean of its documents' unit
-   vectors, made unit) is its topic vector;
+   vectors, made unit) is its topic vector: by default the centroid of its core
+   documents (HDBSCAN's membership strength 1, the densest part of the cluster), which
+   names topics by more coherent words than top2vec's centroid of every member
+   (``centroid="members"``; see benchmarks/topics.py);
 4. every document, noise included, belongs to its nearest topic (cosine), which gives the
    topics' sizes; topics are numbered largest first;
 5. a topic is named by the words whose vectors are nearest its topic vector.
@@ -38,7 +41,7 @@ from .keyed import top_k
 MISSING_EXTRA = "topics need the 'topics' extra: pip install 'wordvec[topics]'"
 FORMAT = "wordvec-topics"
 PARAMS = ("umap_components", "umap_neighbors", "min_cluster_size", "min_samples", "cluster_selection",
-          "restrict_vocab", "seed")
+          "centroid", "restrict_vocab", "seed")
 _SAVED_WORDS = 50  # top words per topic written to config.json, for reading without the model
 
 
@@ -92,13 +95,16 @@ class Topics:
 
     ``umap_components`` and ``umap_neighbors`` shape UMAP's reduction, ``min_cluster_size``
     and ``min_samples`` (None: ``min_cluster_size``) and ``cluster_selection`` (``"eom"``
-    or ``"leaf"``) HDBSCAN's clusters; ``restrict_vocab`` names topics from the most
+    or ``"leaf"``) HDBSCAN's clusters; ``centroid`` is ``"core"`` (the mean of a cluster's
+    core documents: membership strength 1) or ``"members"`` (of all its documents, as
+    top2vec); ``restrict_vocab`` names topics from the most
     frequent words only (None: every word); ``seed`` makes the fit repeatable.
 
     After ``fit()``: ``topic_vectors_`` (topics x dimensions, unit), ``topic_sizes_``,
     ``document_topics_`` and ``document_scores_`` (each document's nearest topic and its
     cosine, in ``model.dv``'s row order), ``labels_`` (HDBSCAN's cluster of each document,
-    numbered as the topics, -1 for noise), ``embedding_`` (the UMAP points) and
+    numbered as the topics, -1 for noise), ``probabilities_`` (HDBSCAN's membership
+    strengths), ``embedding_`` (the UMAP points) and
     ``hierarchy_`` (which fitted topics each topic holds: ``[[0], [1], ...]`` after
     ``fit``, merged lists after ``reduce_topics``).
     """
@@ -106,14 +112,15 @@ class Topics:
     PARAMS = PARAMS
 
     def __init__(self, model, umap_components: int = 5, umap_neighbors: int = 15, min_cluster_size: int = 15,
-                 min_samples: int | None = None, cluster_selection: str = "eom", restrict_vocab: int | None = None,
-                 seed: int | None = 1):
+                 min_samples: int | None = None, cluster_selection: str = "eom", centroid: str = "core",
+                 restrict_vocab: int | None = None, seed: int | None = 1):
         self.model = model
         self.umap_components = umap_components
         self.umap_neighbors = umap_neighbors
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.cluster_selection = cluster_selection
+        self.centroid = centroid
         self.restrict_vocab = restrict_vocab
         self.seed = seed
         self.validate()
@@ -136,6 +143,7 @@ class Topics:
         check_int("min_cluster_size", self.min_cluster_size, 2, 10**9)
         check_int("min_samples", self.min_samples, 1, 10**9, none_ok=True)
         check_choice("cluster_selection", self.cluster_selection, ("eom", "leaf"))
+        check_choice("centroid", self.centroid, ("core", "members"))
         check_int("restrict_vocab", self.restrict_vocab, 1, None, none_ok=True)
         check_int("seed", self.seed, 0, 2**32 - 1, none_ok=True)
 
@@ -176,19 +184,27 @@ class Topics:
             clusterer = hdbscan.HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
                                         metric="euclidean", cluster_selection_method=self.cluster_selection)
             labels = np.asarray(clusterer.fit_predict(embedding), np.int64)
+            strength = np.asarray(clusterer.probabilities_, np.float32)
         clusters = np.unique(labels[labels >= 0])
         if clusters.size == 0:
             raise TopicsError(f"topics: HDBSCAN found no dense cluster among {len(docs)} documents; "
                               f"try a smaller min_cluster_size (now {self.min_cluster_size})")
-        vectors = _unit(np.stack([docs[labels == c].mean(axis=0) for c in clusters]))
+        vectors = _unit(np.stack([self._centroid(docs, labels == c, strength) for c in clusters]))
         order = self._set_topics(docs, vectors, [[int(c)] for c in range(len(clusters))])
         # Number HDBSCAN's labels as the topics they became.
         renumber = np.full(len(clusters), -1, np.int64)
         renumber[order] = np.arange(len(order))
         self.labels_ = np.where(labels >= 0, renumber[np.searchsorted(clusters, np.maximum(labels, 0))], -1)
         self.hierarchy_ = [[t] for t in range(len(order))]
+        self.probabilities_ = strength
         self.embedding_ = embedding
         return self
+
+    def _centroid(self, docs: np.ndarray, members: np.ndarray, strength: np.ndarray) -> np.ndarray:
+        if self.centroid == "core":
+            core = members & (strength >= np.float32(0.999) * strength[members].max())
+            members = core if core.any() else members
+        return docs[members].mean(axis=0)
 
     def _set_topics(self, docs: np.ndarray, vectors: np.ndarray, hierarchy: list) -> np.ndarray:
         """Assign every document to its nearest topic, number the topics largest first
@@ -338,6 +354,7 @@ class Topics:
         renumber[order] = np.arange(len(order))
         old_to_new = {old: int(renumber[g]) for g, members in enumerate(groups) for old in members}
         out.labels_ = np.array([old_to_new[x] if x >= 0 else -1 for x in self.labels_.tolist()], np.int64)
+        out.probabilities_ = self.probabilities_
         out.embedding_ = self.embedding_
         return out
 
@@ -360,7 +377,8 @@ class Topics:
             "words": [{"words": w, "scores": [round(float(s), 6) for s in sc]} for w, sc in named],
         }
         arrays = {"topic_vectors": self.topic_vectors_, "document_topics": self.document_topics_,
-                  "document_scores": self.document_scores_, "labels": self.labels_, "embedding": self.embedding_}
+                  "document_scores": self.document_scores_, "labels": self.labels_,
+                  "probabilities": self.probabilities_, "embedding": self.embedding_}
         with atomic_directory(path) as tmp:
             for name, a in arrays.items():
                 np.save(tmp / f"{name}.npy", np.ascontiguousarray(a), allow_pickle=False)
@@ -389,7 +407,7 @@ class Topics:
         out = cls(model, **{k: v for k, v in config.get("params", {}).items() if k in PARAMS})
         k, n, d = int(config["topics"]), len(dv), dv.vector_size
         shapes = {"topic_vectors": (k, d), "document_topics": (n,), "document_scores": (n,), "labels": (n,),
-                  "embedding": (n, out.umap_components)}
+                  "probabilities": (n,), "embedding": (n, out.umap_components)}
         arrays = {}
         for name, shape in shapes.items():
             try:
@@ -406,6 +424,7 @@ class Topics:
         out.document_topics_ = arrays["document_topics"].astype(np.int64)
         out.document_scores_ = arrays["document_scores"].astype(np.float32)
         out.labels_ = arrays["labels"].astype(np.int64)
+        out.probabilities_ = arrays["probabilities"].astype(np.float32)
         out.embedding_ = arrays["embedding"].astype(np.float32)
         out.topic_sizes_ = np.bincount(out.document_topics_, minlength=k).astype(np.int64)
         out.hierarchy_ = [list(map(int, h)) for h in config.get("hierarchy", [[t] for t in range(k)])]
