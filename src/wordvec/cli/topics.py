@@ -21,13 +21,15 @@ from ..errors import ParameterError
 @click.option("--neighbors", "umap_neighbors", type=int, default=15, show_default=True, help="UMAP: neighbours.")
 @click.option("--components", "umap_components", type=int, default=5, show_default=True,
               help="UMAP: dimensions the documents are reduced to.")
+@click.option("--centroid", type=click.Choice(["core", "members"]), default="core", show_default=True,
+              help="Topic vectors: the mean of each cluster's core documents, or of all its members (top2vec).")
 @click.option("--seed", type=int, default=1, show_default=True, help="UMAP's random state: same seed, same topics.")
 @click.option("--load", "load_dir", type=click.Path(path_type=Path), default=None,
               help="Use topics saved with --save instead of fitting them again.")
 @click.option("--save", "save_dir", type=click.Path(path_type=Path), default=None,
               help="Save the fitted topics to this folder (npy + json).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per topic (topic, size, words, scores).")
-def topics(model, topn, n_topics, min_cluster_size, umap_neighbors, umap_components, seed, load_dir, save_dir,
+def topics(model, topn, n_topics, min_cluster_size, umap_neighbors, umap_components, centroid, seed, load_dir, save_dir,
            as_json):
     """Find the topics of the documents of the doc2vec MODEL (trained with --dbow-words, or
     PV-DM, so words and documents share a space) and print each topic's size and words."""
@@ -41,7 +43,7 @@ def topics(model, topn, n_topics, min_cluster_size, umap_neighbors, umap_compone
         found = Topics.load(load_dir, m)
     else:
         found = Topics(m, umap_components=umap_components, umap_neighbors=umap_neighbors,
-                       min_cluster_size=min_cluster_size, seed=seed).fit()
+                       min_cluster_size=min_cluster_size, centroid=centroid, seed=seed).fit()
     if n_topics is not None:
         if not 1 <= n_topics <= len(found):
             raise ParameterError(f"--topics={n_topics} is invalid: must be in [1, {len(found)}] "
