@@ -106,6 +106,9 @@ def test_reduction_merges_the_planted_siblings(topics):
         assert set(np.flatnonzero(reduced.document_topics_ == new)) == set(
             np.flatnonzero(np.isin(topics.document_topics_, members)))
     assert reduced.reduce_topics(1).topic_sizes().tolist() == [360]
+    twice = topics.reduce_topics(4).reduce_topics(SUPERS)  # in two steps: the same broad topics
+    assert sorted(map(sorted, twice.hierarchy_)) == sorted(map(sorted, reduced.hierarchy_))
+    assert all(set(twice.labels_[twice.document_topics_ == t]) <= {t, -1} for t in range(SUPERS))
     same = topics.reduce_topics(TOPICS)
     assert np.array_equal(same.document_topics_, topics.document_topics_)
     with pytest.raises(ParameterError, match=r"n=7 is invalid: must be an integer in \[1, 6\]"):

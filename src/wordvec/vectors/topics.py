@@ -324,15 +324,25 @@ class Topics:
     def reduce_topics(self, n: int) -> "Topics":
         """A new ``Topics`` with ``n`` topics, merged hierarchically as top2vec does: the
         smallest topic joins its most similar one (their vectors averaged, weighted by
-        size) until ``n`` are left; then every document goes to its nearest merged topic
-        and each topic's vector becomes the mean of its documents. ``hierarchy_`` says
-        which fitted topics each new one holds. This object is unchanged."""
+        size) until ``n`` are left. Merging works on the clusters: a topic's vector here is
+        the mean of its cluster's members (HDBSCAN's, noise apart), as top2vec's are, and a
+        merged topic's final vector the mean of all its clusters' members; then every
+        document goes to its nearest merged topic. ``hierarchy_`` says which fitted topics
+        each new one holds. This object is unchanged."""
         self._need_fit("reduce_topics")
-        check_int("n", n, 1, len(self.topic_sizes_), allowed=f"an integer in [1, {len(self.topic_sizes_)}] "
-                  "(the number of topics now)")
-        vectors = [v for v in self.topic_vectors_.astype(np.float64)]
+        k = len(self.topic_sizes_)
+        check_int("n", n, 1, k, allowed=f"an integer in [1, {k}] (the number of topics now)")
+        docs = _unit(self.model.dv.vectors)
+
+        def members_mean(topics):
+            members = np.isin(self.labels_, topics)
+            if not members.any():  # pragma: no cover - every topic comes from a cluster
+                return self.topic_vectors_[topics].astype(np.float64).sum(axis=0)
+            return docs[members].astype(np.float64).mean(axis=0)
+
+        vectors = list(_unit(np.stack([members_mean([t]) for t in range(k)])).astype(np.float64))
         sizes = [max(int(s), 1) for s in self.topic_sizes_]  # an empty topic still weighs something
-        groups = [list(h) for h in self.hierarchy_]
+        current = [[t] for t in range(k)]  # this object's topics each merged topic holds
         while len(vectors) > n:
             small = int(np.argmin(sizes))  # the first of the smallest: deterministic
             sims = np.array([v @ vectors[small] for v in vectors])
@@ -341,19 +351,18 @@ class Topics:
             merged = vectors[small] * sizes[small] + vectors[into] * sizes[into]
             vectors[into] = merged / max(np.linalg.norm(merged), 1e-30)
             sizes[into] += sizes[small]
-            groups[into] = sorted(groups[into] + groups[small])
-            del vectors[small], sizes[small], groups[small]
-        docs = _unit(self.model.dv.vectors)
-        merged = _unit(np.stack(vectors))
-        nearest, _ = self._nearest(docs, merged)
-        recomputed = np.stack([docs[nearest == t].mean(axis=0) if (nearest == t).any() else merged[t]
-                               for t in range(len(merged))])
+            current[into] = sorted(current[into] + current[small])
+            del vectors[small], sizes[small], current[small]
+        final = _unit(np.stack([members_mean(c) for c in current]))
+        groups = [sorted(f for t in c for f in self.hierarchy_[t]) for c in current]
         out = Topics(**self.get_params())
-        order = out._set_topics(docs, _unit(recomputed), groups)
+        order = out._set_topics(docs, final, groups)
         renumber = np.empty(len(order), np.int64)
         renumber[order] = np.arange(len(order))
-        old_to_new = {old: int(renumber[g]) for g, members in enumerate(groups) for old in members}
-        out.labels_ = np.array([old_to_new[x] if x >= 0 else -1 for x in self.labels_.tolist()], np.int64)
+        old_to_new = np.empty(k, np.int64)
+        for g, c in enumerate(current):
+            old_to_new[c] = renumber[g]
+        out.labels_ = np.where(self.labels_ >= 0, old_to_new[np.maximum(self.labels_, 0)], -1)
         out.probabilities_ = self.probabilities_
         out.embedding_ = self.embedding_
         return out
