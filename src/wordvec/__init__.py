@@ -22,6 +22,7 @@ _LAZY = {
     "WordVectors": ".vectors.keyed",
     "align": ".vectors.align",
     "Alignment": ".vectors.align",
+    "Topics": ".vectors.topics",
     "Corpus": ".text.corpus",
     "Callback": ".train.callbacks",
     "ProgressBar": ".train.callbacks",
