@@ -21,7 +21,10 @@ Needs ``pip install 'wordvec[spark]'`` (pyspark, and Java for Spark). See the RE
 from __future__ import annotations
 
 import os
+import re
+import sys
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +53,11 @@ def session(master: str | None = None, app_name: str = "wordvec"):
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
+    builder = builder.config("spark.ui.showConsoleProgress", "false")
+    if not master or master.startswith("local"):
+        # Local workers run this interpreter (the one with numba and wordvec), not the
+        # first python3 on PATH; a cluster's workers are set up by PYSPARK_PYTHON.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         return builder.getOrCreate()
     except Exception as e:  # Java missing, a bad master URL: a long JVM message
@@ -63,6 +71,9 @@ def _first_line(e: BaseException) -> str:
         at = text.rfind(marker)
         if at >= 0:
             return text[at + len(marker):].splitlines()[0]
+    raised = re.findall(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.+)$", text, re.M)
+    if raised:  # a Python worker's exception: its own last line, not the JVM's wrapping
+        return f"{raised[-1][0].rsplit('.', 1)[-1]}: {raised[-1][1]}"
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return lines[0][:300] if lines else type(e).__name__
 
@@ -183,7 +194,7 @@ def _check(model, partitions, rounds_per_epoch, combine):
 
 
 def fit(model, data, spark=None, column: str | None = None, partitions: int | None = None,
-        rounds_per_epoch: int = 20, combine: str = "sum", checkpoint=None, verbose: bool = False):
+        rounds_per_epoch: int = 20, combine: str = "mean", checkpoint=None, verbose: bool = False):
     """Train ``model`` (a ``Word2Vec``, skip-gram or CBOW, negative sampling and/or HS) on Spark
     and return it, trained: ``model.wv``, ``save``, queries and exports work as usual.
 
@@ -194,8 +205,9 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     local one). ``partitions``: how many tasks train at once (default: the data's, at least
     Spark's default parallelism for paths). ``rounds_per_epoch``: weight exchanges per
     epoch (more: closer to one machine, more overhead). ``combine``: how the deltas of a
-    round are applied: ``"sum"`` (every partition's delta added, as Hogwild threads would;
-    the default, measured best), ``"mean"`` (sum / partitions: plain model averaging) or
+    round are applied: ``"mean"`` (sum / partitions: plain model averaging, the default),
+    ``"sum"`` (every partition's delta added, as Hogwild threads would: twice the step
+    where partitions touch the same rows; measured worse) or
     ``"row_mean"`` (each row's deltas averaged over the partitions that changed it).
     ``checkpoint``: a folder written (a native model folder) after every round; a run given
     the folder of an unfinished run with the same data and layout resumes after its last round.
@@ -249,7 +261,7 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
                "ns_exponent": model.ns_exponent, "hs": bool(model.hs), "sg": bool(model.sg),
                "cbow_mean": bool(model.cbow_mean), "window": model.window, "n_tokens": n_tokens,
                "epochs": model.epochs, "alpha": model.effective_alpha, "min_alpha": model.min_alpha,
-               "seed": model.seed, "vocab_key": len(vocab)}
+               "seed": model.seed, "vocab_key": uuid.uuid4().hex}
         arrays = {k: v for k, v in (("vectors", model.wv.vectors), ("syn1neg", model.syn1neg),
                                     ("syn1", model.syn1)) if v is not None}
         from ..train.schedule import Schedule

@@ -136,7 +136,7 @@ def train_partition(p: int, partition, weights_bc: dict, counts_bc, cfg: dict, e
     syn0 = new["vectors"]
     syn1 = new.get("syn1", dummy)
     syn1neg = new.get("syn1neg", dummy)
-    tables = _tables((cfg["vocab_key"], counts_bc.id), counts_bc, cfg["sample"], cfg["negative"],
+    tables = _tables(cfg["vocab_key"], counts_bc, cfg["sample"], cfg["negative"],
                      cfg["ns_exponent"], cfg["hs"])
     sched = Schedule(cfg["n_tokens"], cfg["epochs"], cfg["alpha"], cfg["min_alpha"], cfg["seed"])
     loss = 0.0
