@@ -58,6 +58,9 @@ def session(master: str | None = None, app_name: str = "wordvec"):
         # Local workers run this interpreter (the one with numba and wordvec), not the
         # first python3 on PATH; a cluster's workers are set up by PYSPARK_PYTHON.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    import warnings
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     try:
         return builder.getOrCreate()
     except Exception as e:  # Java missing, a bad master URL: a long JVM message
@@ -232,7 +235,9 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         if n_tokens == 0:
             raise CorpusError(f"{name}: no token of the corpus is in the vocabulary")
         bases = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        batch = int(model.batch_words)
+        # Jobs of batch_words tokens, smaller on a small corpus so every round gives every
+        # partition some jobs (the schedule stays exact: each job's span is its own).
+        batch = int(min(model.batch_words, max(100, n_tokens // (int(rounds_per_epoch) * P * 4))))
         jobs_rdd = (encoded.mapPartitionsWithIndex(lambda p, recs: tasks.job_pieces(p, recs, bases, batch))
                     .partitionBy(P, lambda label: label % P)
                     .mapPartitions(tasks.assemble_jobs, preservesPartitioning=True).persist())
