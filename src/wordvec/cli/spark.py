@@ -10,7 +10,7 @@ from ..errors import ParameterError
 from ..text.corpus import STANDARDIZE_MODES
 from .train import D, cli_names
 
-COMBINE = ("mean", "sum", "row_mean")  # wordvec.spark.COMBINE (not imported: it loads Numba)
+COMBINE = ("sum", "mean", "row_mean")  # wordvec.spark.COMBINE (not imported: it loads Numba)
 
 
 @click.command("spark-train")
@@ -22,8 +22,9 @@ COMBINE = ("mean", "sum", "row_mean")  # wordvec.spark.COMBINE (not imported: it
 @click.option("--partitions", type=int, default=None, help="Tasks that train at once [the data's partitions].")
 @click.option("--rounds", "rounds_per_epoch", type=int, default=20, show_default=True,
               help="Weight exchanges (model-averaging rounds) per epoch.")
-@click.option("--combine", type=click.Choice(COMBINE), default="mean", show_default=True,
-              help="How a round's deltas are applied: averaged over partitions, summed, or averaged per row.")
+@click.option("--combine", type=click.Choice(COMBINE), default="sum", show_default=True,
+              help="How a round's deltas are applied: summed (each token counts once), averaged over "
+                   "partitions, or averaged per row.")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Write a checkpoint folder after every round; a run given it again resumes there.")
 @click.option("--sg/--cbow", default=D("--sg"), show_default=True, help="Skip-gram or CBOW.")
@@ -56,6 +57,11 @@ def spark_train(corpus, output, master, partitions, rounds_per_epoch, combine, c
     except ParameterError as e:
         raise ParameterError(cli_names(str(e))) from None
     check_replaceable(output)  # before the training, not after
+    from ..text.corpus import find_files
+
+    for path in corpus:  # a local corpus that is not there: say so before Spark starts
+        if "://" not in path or path.startswith("file://"):
+            find_files(path.removeprefix("file://"))
     from .. import spark as wspark
 
     wspark.require_pyspark()

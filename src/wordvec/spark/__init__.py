@@ -197,7 +197,7 @@ def _check(model, partitions, rounds_per_epoch, combine):
 
 
 def fit(model, data, spark=None, column: str | None = None, partitions: int | None = None,
-        rounds_per_epoch: int = 20, combine: str = "mean", checkpoint=None, verbose: bool = False):
+        rounds_per_epoch: int = 20, combine: str = "sum", checkpoint=None, verbose: bool = False):
     """Train ``model`` (a ``Word2Vec``, skip-gram or CBOW, negative sampling and/or HS) on Spark
     and return it, trained: ``model.wv``, ``save``, queries and exports work as usual.
 
@@ -208,9 +208,10 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     local one). ``partitions``: how many tasks train at once (default: the data's, at least
     Spark's default parallelism for paths). ``rounds_per_epoch``: weight exchanges per
     epoch (more: closer to one machine, more overhead). ``combine``: how the deltas of a
-    round are applied: ``"mean"`` (sum / partitions: plain model averaging, the default),
-    ``"sum"`` (every partition's delta added, as Hogwild threads would: twice the step
-    where partitions touch the same rows; measured worse) or
+    round are applied: ``"sum"`` (the default: every partition's delta added, so each token's
+    update counts once, as with one machine's Hogwild threads, only staler: up to one round),
+    ``"mean"`` (sum / partitions: plain model averaging; each token counts 1/partitions, which
+    undertrains: planted-group purity 0.33 against one machine's 0.88 in our test) or
     ``"row_mean"`` (each row's deltas averaged over the partitions that changed it).
     ``checkpoint``: a folder written (a native model folder) after every round; a run given
     the folder of an unfinished run with the same data and layout resumes after its last round.
