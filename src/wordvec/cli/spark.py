@@ -71,7 +71,7 @@ def spark_train(corpus, output, master, partitions, rounds_per_epoch, combine, c
         wspark.fit(model, list(corpus), session, partitions=partitions, rounds_per_epoch=rounds_per_epoch,
                    combine=combine, checkpoint=checkpoint, verbose=not quiet)
     except ParameterError as e:
-        raise ParameterError(cli_names(str(e))) from None
+        raise ParameterError(cli_names(str(e)).replace("--rounds-per-epoch=", "--rounds=")) from None
     model.save(output)
     if not quiet:
         last = model.history_[-1]

@@ -23,7 +23,7 @@ def tokens_of(line, idx: int, std: Standardizer) -> list[bytes]:
     tokens, split as the corpus reader splits: the same tokens one machine reads."""
     if line is None:
         return []
-    if not isinstance(line, (str, bytes, list, tuple)):
+    if not isinstance(line, (str, bytes, list, tuple)) and hasattr(line, "__iter__"):
         line = list(line)  # a Spark array column arrives as a list; other sequences too
     return std(_sentence_bytes(line, idx)).split()
 
