@@ -52,7 +52,7 @@ def run_wordvec_local(corpus: Path, args) -> dict:
     t1 = time.perf_counter()
     m.train()
     t2 = time.perf_counter()
-    n = m.encoded_.n_tokens
+    n = m.vocab_.raw_words  # tokens read (MLlib's count too), not only those kept
     return {"tool": "wordvec-1-machine", "words": m.wv.index_to_key, "vectors": m.wv.vectors,
             "vocab_s": t1 - t0, "train_s": t2 - t1, "tokens": n}
 
@@ -66,7 +66,7 @@ def run_wordvec_spark(corpus: Path, spark, args) -> dict:
                combine=args.combine)
     t2 = time.perf_counter()
     train_s = sum(h["seconds"] for h in m.history_)
-    n = m.corpus_.describe()["spark"]["n_tokens"]
+    n = m.vocab_.raw_words
     return {"tool": f"wordvec-spark-local[{args.cores}]", "words": m.wv.index_to_key, "vectors": m.wv.vectors,
             "vocab_s": (t2 - t0) - train_s, "train_s": train_s, "tokens": n, "rounds": args.rounds,
             "combine": args.combine}
