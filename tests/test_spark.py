@@ -93,8 +93,8 @@ def test_deterministic_for_a_seed_and_layout(spark, planted_lines):
     import wordvec.spark as ws
 
     lines, _ = planted_lines
-    runs = [ws.fit(small(seed=s, hs=True), spark.sparkContext.parallelize(lines, 2), spark, rounds_per_epoch=4)
-            for s in (5, 5, 6)]
+    runs = [ws.fit(small(seed=s, hs=True, epochs=1), spark.sparkContext.parallelize(lines, 2), spark,
+                   rounds_per_epoch=3) for s in (5, 5, 6)]
     for name in ("vectors", "syn1neg", "syn1"):
         a, b, c = (r.trained_arrays()[name] for r in runs)
         assert np.array_equal(a, b)
@@ -107,7 +107,7 @@ def test_averaging_combines_run_and_undertrain(spark, planted_lines):
 
     lines, _ = planted_lines
     rdd = spark.sparkContext.parallelize(lines, 2)
-    loss = {c: ws.fit(small(), rdd, spark, rounds_per_epoch=4, combine=c).history_
+    loss = {c: ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2, combine=c).history_
             for c in ("sum", "mean", "row_mean")}
     for c, h in loss.items():
         assert h[-1]["loss"] < h[0]["loss"], c
@@ -157,27 +157,27 @@ def test_checkpoint_resumes_exactly(spark, planted_lines, tmp_path, monkeypatch)
 
     lines, _ = planted_lines
     rdd = spark.sparkContext.parallelize(lines, 2)
-    whole = ws.fit(small(), rdd, spark, rounds_per_epoch=3)
+    whole = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2)
     real, calls = ws._round, []
 
     def stopping(*args, **kw):
         calls.append(1)
-        if len(calls) == 5:  # epoch 2, round 2
+        if len(calls) == 4:  # epoch 2, round 2
             raise KeyboardInterrupt
         return real(*args, **kw)
 
     monkeypatch.setattr(ws, "_round", stopping)
     with pytest.raises(KeyboardInterrupt):
-        ws.fit(small(), rdd, spark, rounds_per_epoch=3, checkpoint=tmp_path / "ckpt")
+        ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2, checkpoint=tmp_path / "ckpt")
     monkeypatch.setattr(ws, "_round", real)
     cfg = json.loads((tmp_path / "ckpt" / "config.json").read_text())
     assert cfg["spark_progress"]["epoch"] == 1 and cfg["spark_progress"]["rounds_done"] == 1
-    resumed = ws.fit(small(), rdd, spark, rounds_per_epoch=3, checkpoint=tmp_path / "ckpt")
+    resumed = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2, checkpoint=tmp_path / "ckpt")
     assert np.array_equal(resumed.wv.vectors, whole.wv.vectors)
     assert np.array_equal(resumed.syn1neg, whole.syn1neg)
-    assert [h["epoch"] for h in resumed.history_] == [0, 1, 2]
+    assert [h["epoch"] for h in resumed.history_] == [0, 1]
     with pytest.raises(WordvecError, match="another corpus, vocabulary or layout"):
-        ws.fit(small(), rdd, spark, rounds_per_epoch=2, checkpoint=tmp_path / "ckpt")
+        ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=3, checkpoint=tmp_path / "ckpt")
 
 
 def test_cli_end_to_end(spark, planted_lines, tmp_path):

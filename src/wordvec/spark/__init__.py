@@ -155,16 +155,15 @@ def count_vocabulary(numbered, model, name: str):
     from ..vocab.vocabulary import Vocabulary
 
     mode = model.standardize
+    floor = max(model.min_count, 1)
     counted = numbered.mapPartitions(lambda rows: tasks.count_partition(rows, mode)).reduceByKey(tasks.merge_counts)
-    counted = counted.persist()
-    try:
-        unique, raw_words = counted.map(lambda kv: (1, kv[1][0])).fold((0, 0), lambda a, b: (a[0] + b[0], a[1] + b[1]))
-        if raw_words == 0:
-            raise CorpusError(f"{name}: corpus is empty (no tokens after standardization)")
-        floor = max(model.min_count, 1)
-        kept = counted.filter(lambda kv: kv[1][0] >= floor).collect()
-    finally:
-        counted.unpersist()
+    # One job: each partition sends its kept words and one (distinct, tokens) record.
+    out = counted.mapPartitions(lambda it: tasks.keep_counted(it, floor)).collect()
+    kept = [x for x in out if x[0] is not None]
+    unique = sum(x[1][0] for x in out if x[0] is None)
+    raw_words = sum(x[1][1] for x in out if x[0] is None)
+    if raw_words == 0:
+        raise CorpusError(f"{name}: corpus is empty (no tokens after standardization)")
     kept.sort(key=lambda kv: (-kv[1][0], kv[1][1]))
     counts = np.array([c for _, (c, _) in kept], np.int64)
     effective_min = model.min_count

@@ -50,6 +50,17 @@ def merge_counts(a, b):
     return a[0] + b[0], min(a[1], b[1])
 
 
+def keep_counted(items, floor: int):
+    """The words counted at least ``floor`` times, then (None, (distinct words, tokens))."""
+    distinct = tokens = 0
+    for word, (count, first) in items:
+        distinct += 1
+        tokens += count
+        if count >= floor:
+            yield word, (count, first)
+    yield None, (distinct, tokens)
+
+
 def encode_partition(rows, index_bc, mode: str, max_len: int):
     """One record for the partition: (tokens int32, sentence lengths int64), out-of-vocabulary
     tokens removed, empty lines dropped and long lines split, as ``encode_id_stream`` does."""
