@@ -257,3 +257,17 @@ def test_weights_travel_in_bounded_blocks():
     blocks = split_rows(a, block_bytes=12_000)
     assert all(b.nbytes <= 12_000 for b in blocks) and sum(len(b) for b in blocks) == 1000
     assert np.shares_memory(blocks[0], a)
+
+
+def test_module_entry_for_spark_submit(tmp_path):
+    """``python -m wordvec.spark`` is spark-train as a script (spark-submit runs its file);
+    a user's error is one line and exit 2, before any Spark starts."""
+    import subprocess
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    r = subprocess.run([sys.executable, "-m", "wordvec.spark", "--path"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and Path(r.stdout.strip()).name == "__main__.py" and Path(r.stdout.strip()).is_file()
+    r = subprocess.run([sys.executable, "-m", "wordvec.spark", str(tmp_path / "none.txt"), "-o", str(tmp_path / "m")],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [f"wordvec: error: {tmp_path / 'none.txt'}: no such file or folder"]
