@@ -271,3 +271,13 @@ def test_module_entry_for_spark_submit(tmp_path):
     r = subprocess.run([sys.executable, "-m", "wordvec.spark", str(tmp_path / "none.txt"), "-o", str(tmp_path / "m")],
                        capture_output=True, text=True, env=env)
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [f"wordvec: error: {tmp_path / 'none.txt'}: no such file or folder"]
+
+
+def test_more_partitions_keep_corpus_order(spark):
+    import wordvec.spark as ws
+
+    lines = [f"line {i}" for i in range(50)]
+    rdd, _ = ws.lines_rdd(spark.sparkContext.parallelize(lines, 1), spark, partitions=3)
+    assert rdd.getNumPartitions() == 3 and rdd.collect() == lines
+    rdd, _ = ws.lines_rdd(spark.sparkContext.parallelize(lines, 4), spark, partitions=2)
+    assert rdd.getNumPartitions() == 2 and rdd.collect() == lines
