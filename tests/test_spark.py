@@ -281,3 +281,20 @@ def test_more_partitions_keep_corpus_order(spark):
     assert rdd.getNumPartitions() == 3 and rdd.collect() == lines
     rdd, _ = ws.lines_rdd(spark.sparkContext.parallelize(lines, 4), spark, partitions=2)
     assert rdd.getNumPartitions() == 2 and rdd.collect() == lines
+
+
+def test_no_java_is_one_line(tmp_path, planted_lines):
+    """Without Java the session cannot start: wordvec's own line and exit 2 (Spark's launcher
+    may print its own line first)."""
+    import subprocess
+    from pathlib import Path
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "bash").symlink_to(shutil.which("bash"))  # the launcher script, but no java
+    (tmp_path / "c.txt").write_text("a b c\n")
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env.update(PATH=str(tmp_path / "bin"), PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    r = subprocess.run([sys.executable, "-m", "wordvec.spark", str(tmp_path / "c.txt"), "-o", str(tmp_path / "m"),
+                        "--master", "local[1]"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("wordvec: error: spark: cannot start a Spark session")
