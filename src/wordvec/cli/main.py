@@ -77,9 +77,9 @@ def cli():
 def _register() -> None:
     # The command modules never import this one: they define their commands (``COMMANDS``)
     # and are registered here, so importing any of them alone works and nothing is circular.
-    from . import align, data, doc2vec, phrases, plot, query, topics, train, tutorial
+    from . import align, data, doc2vec, phrases, plot, query, spark, topics, train, tutorial
 
-    for module in (train, phrases, data, query, doc2vec, topics, align, plot, tutorial):
+    for module in (train, spark, phrases, data, query, doc2vec, topics, align, plot, tutorial):
         for command in module.COMMANDS:
             cli.add_command(command)
 

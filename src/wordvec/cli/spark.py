@@ -1,0 +1,84 @@
+"""``wordvec spark-train``: train word2vec on a Spark cluster (``wordvec.spark``); pyspark is
+imported only when the command runs, so the CLI works without the ``spark`` extra."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ParameterError
+from ..text.corpus import STANDARDIZE_MODES
+from .train import D, cli_names
+
+COMBINE = ("sum", "mean", "row_mean")  # wordvec.spark.COMBINE (not imported: it loads Numba)
+
+
+@click.command("spark-train")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="Model folder to write.")
+@click.option("--master", default=None, metavar="URL",
+              help="Spark master: local[N], spark://HOST:PORT, yarn ... [spark-submit's, else local[*]].")
+@click.option("--partitions", type=int, default=None, help="Tasks that train at once [the data's partitions].")
+@click.option("--rounds", "rounds_per_epoch", type=int, default=20, show_default=True,
+              help="Weight exchanges (model-averaging rounds) per epoch.")
+@click.option("--combine", type=click.Choice(COMBINE), default="sum", show_default=True,
+              help="How a round's deltas are applied: summed (each token counts once), averaged over "
+                   "partitions, or averaged per row.")
+@click.option("--checkpoint", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="Write a checkpoint folder after every round; a run given it again resumes there.")
+@click.option("--sg/--cbow", default=D("--sg"), show_default=True, help="Skip-gram or CBOW.")
+@click.option("--hs", is_flag=True, default=D("--hs"), help="Use hierarchical softmax (with --negative 0 alone, else both).")
+@click.option("--negative", type=int, default=D("--negative"), show_default=True, help="Negative samples per positive (0: none).")
+@click.option("--dim", "vector_size", type=int, default=D("--dim"), show_default=True, help="Vector dimensions.")
+@click.option("--window", type=int, default=D("--window"), show_default=True, help="Maximum context window.")
+@click.option("--min-count", type=int, default=D("--min-count"), show_default=True, help="Drop words rarer than this.")
+@click.option("--max-final-vocab", type=int, default=D("--max-final-vocab"), help="Keep at most this many words.")
+@click.option("--sample", type=float, default=D("--sample"), show_default=True, help="Subsampling threshold (0: off).")
+@click.option("--epochs", type=int, default=D("--epochs"), show_default=True)
+@click.option("--alpha", type=float, default=D("--alpha"), help="Initial learning rate [0.025 skip-gram, 0.05 CBOW].")
+@click.option("--min-alpha", type=float, default=D("--min-alpha"), show_default=True)
+@click.option("--cbow-mean/--cbow-sum", default=D("--cbow-mean"), show_default=True, help="CBOW: average or sum the context.")
+@click.option("--ns-exponent", type=float, default=D("--ns-exponent"), show_default=True)
+@click.option("--seed", type=int, default=D("--seed"), show_default=True)
+@click.option("--standardize", type=click.Choice(STANDARDIZE_MODES), default=D("--standardize"), show_default=True)
+@click.option("--max-sentence-length", type=int, default=D("--max-sentence-length"), show_default=True,
+              help="Longer lines are split into chunks.")
+@click.option("-q", "--quiet", is_flag=True, help="No per-round lines or summary.")
+def spark_train(corpus, output, master, partitions, rounds_per_epoch, combine, checkpoint, quiet, **params):
+    """Train word2vec on Spark from CORPUS (paths Spark can read: files, folders, .gz/.bz2,
+    hdfs://, s3a://; one sentence per line) and write the model folder. Also runs under
+    spark-submit: spark-submit "$(python -m wordvec.spark --path)" CORPUS -o MODEL."""
+    from ..formats.native import check_replaceable
+    from ..models.word2vec import Word2Vec
+
+    try:
+        model = Word2Vec(**params)
+    except ParameterError as e:
+        raise ParameterError(cli_names(str(e))) from None
+    check_replaceable(output)  # before the training, not after
+    from ..text.corpus import find_files
+
+    for path in corpus:  # a local corpus that is not there: say so before Spark starts
+        if "://" not in path or path.startswith("file://"):
+            find_files(path.removeprefix("file://"))
+    from .. import spark as wspark
+
+    wspark.require_pyspark()
+    session = wspark.session(master, app_name="wordvec spark-train")
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        wspark.fit(model, list(corpus), session, partitions=partitions, rounds_per_epoch=rounds_per_epoch,
+                   combine=combine, checkpoint=checkpoint, verbose=not quiet)
+    except ParameterError as e:
+        raise ParameterError(cli_names(str(e)).replace("--rounds-per-epoch=", "--rounds=")) from None
+    model.save(output)
+    if not quiet:
+        last = model.history_[-1]
+        n_tokens = model.corpus_.describe()["spark"]["n_tokens"]
+        click.echo(f"trained {len(model.wv):,} words x {model.vector_size} dims on {n_tokens:,} tokens x "
+                   f"{model.epochs} epochs on Spark ({model.spark_seconds_:.1f} s); final loss {last['loss']:.4f}; "
+                   f"saved to {output}")
+
+
+COMMANDS = [spark_train]

@@ -1,0 +1,177 @@
+"""What Spark's Python workers run: pure functions of their arguments (no pyspark import).
+
+Every task here is a pure function of (its partition's cached data, the broadcast values,
+the round): a retried or speculative task gives the same result, and the driver adds the
+results in partition order, so a seed gives the same model on the same layout.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels.tables import build_tables
+from ..kernels.word2vec import cbow_job, skipgram_job
+from ..text.corpus import _sentence_bytes
+from ..text.standardize import Standardizer
+from ..train.schedule import Schedule
+
+BLOCK_BYTES = 64 << 20  # weights travel in row blocks of at most 64 MiB (never one 2 GB byte array)
+
+
+# ---------------------------------------------------------------------- lines to tokens
+def tokens_of(line, idx: int, std: Standardizer) -> list[bytes]:
+    """One line (a str, bytes, or list of str tokens; None is an empty line) as standardised
+    tokens, split as the corpus reader splits: the same tokens one machine reads."""
+    if line is None:
+        return []
+    if not isinstance(line, (str, bytes, list, tuple)) and hasattr(line, "__iter__"):
+        line = list(line)  # a Spark array column arrives as a list; other sequences too
+    return std(_sentence_bytes(line, idx)).split()
+
+
+def count_partition(rows, mode: str):
+    """(word, (count, (line, position) first seen)) for one partition's (line, line index)
+    rows: the first-seen position is global, so ties break as one machine breaks them."""
+    std = Standardizer(mode)
+    counts: dict = {}
+    first: dict = {}
+    for line, idx in rows:
+        for pos, t in enumerate(tokens_of(line, idx, std)):
+            c = counts.get(t)
+            if c is None:
+                counts[t] = 1
+                first[t] = (idx, pos)
+            else:
+                counts[t] = c + 1
+    for t, c in counts.items():
+        yield t, (c, first[t])
+
+
+def merge_counts(a, b):
+    return a[0] + b[0], min(a[1], b[1])
+
+
+def keep_counted(items, floor: int):
+    """The words counted at least ``floor`` times, then (None, (distinct words, tokens))."""
+    distinct = tokens = 0
+    for word, (count, first) in items:
+        distinct += 1
+        tokens += count
+        if count >= floor:
+            yield word, (count, first)
+    yield None, (distinct, tokens)
+
+
+def encode_partition(rows, index_bc, mode: str, max_len: int):
+    """One record for the partition: (tokens int32, sentence lengths int64), out-of-vocabulary
+    tokens removed, empty lines dropped and long lines split, as ``encode_id_stream`` does."""
+    std = Standardizer(mode)
+    index = index_bc.value
+    parts: list[np.ndarray] = []
+    lengths: list[int] = []
+    for line, idx in rows:
+        toks = tokens_of(line, idx, std)
+        ids = np.fromiter((index[t] for t in toks if t in index), dtype=np.int32)
+        for k in range(0, ids.size, max_len):
+            piece = ids[k:k + max_len]
+            parts.append(piece)
+            lengths.append(piece.size)
+    tokens = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    yield tokens, np.asarray(lengths, np.int64)
+
+
+def job_pieces(p: int, records, bases, batch_words: int):
+    """Cut partition ``p``'s encoded shard into pieces of jobs. A sentence belongs to job
+    ``(global end - 1) // batch_words`` (the last job mark it reaches, as one machine's
+    ``EncodedCorpus.jobs`` cuts): yields (job label, (global start, tokens, lengths))."""
+    base = int(bases[p])
+    for tokens, lengths in records:
+        if lengths.size == 0:
+            continue
+        ends = base + np.cumsum(lengths)
+        starts = ends - lengths
+        labels = (ends - 1) // batch_words
+        cuts = np.flatnonzero(np.diff(labels)) + 1
+        sent_lo = np.concatenate([[0], cuts])
+        sent_hi = np.concatenate([cuts, [labels.size]])
+        for a, b in zip(sent_lo, sent_hi):
+            t0 = int(starts[a]) - base
+            t1 = int(ends[b - 1]) - base
+            yield int(labels[a]), (int(starts[a]), tokens[t0:t1], lengths[a:b])
+        base = int(ends[-1])
+
+
+def assemble_jobs(pieces):
+    """A partition's jobs, sorted by label: (label, t0, t1, tokens, bounds). A job cut by an
+    input partition boundary arrives in two pieces; they are joined in corpus order."""
+    by_label: dict = {}
+    for label, piece in pieces:
+        by_label.setdefault(label, []).append(piece)
+    jobs = []
+    for label in sorted(by_label):
+        ps = sorted(by_label[label], key=lambda x: x[0])
+        tokens = np.concatenate([x[1] for x in ps]).astype(np.int32, copy=False)
+        lengths = np.concatenate([x[2] for x in ps])
+        bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        jobs.append((label, ps[0][0], ps[0][0] + int(tokens.size), tokens, bounds))
+    yield jobs
+
+
+# ---------------------------------------------------------------------- weights
+def split_rows(a: np.ndarray, block_bytes: int = BLOCK_BYTES) -> list[np.ndarray]:
+    """``a`` as row blocks of at most ``block_bytes`` (one row at least)."""
+    rows = max(1, block_bytes // max(1, a.shape[1] * a.itemsize))
+    return [a[i:i + rows] for i in range(0, a.shape[0], rows)] or [a]
+
+
+_TABLES: dict = {}  # per Python worker: the tables of one vocabulary, built once
+
+
+def _tables(key, counts_bc, sample, negative, ns_exponent, hs):
+    if key not in _TABLES:
+        _TABLES.clear()
+        _TABLES[key] = build_tables(counts_bc.value, sample, negative, ns_exponent, hs)
+    return _TABLES[key]
+
+
+def train_partition(p: int, partition, weights_bc: dict, counts_bc, cfg: dict, epoch: int, lo: int, hi: int):
+    """Train partition ``p``'s jobs with labels in [lo, hi) on a private copy of the broadcast
+    weights; yield the delta of the rows that changed, in row blocks, then the loss sums.
+
+    Each job's learning-rate span and seed follow from its position in the corpus
+    (``Schedule``), as on one machine."""
+    jobs = [j for part in partition for j in part if lo <= j[0] < hi]
+    old = {name: [bc.value for bc in blocks] for name, blocks in weights_bc.items()}
+    new = {name: np.concatenate(blocks) if len(blocks) > 1 else np.array(blocks[0]) for name, blocks in old.items()}
+    d = cfg["vector_size"]
+    dummy = np.zeros((1, d), np.float32)
+    syn0 = new["vectors"]
+    syn1 = new.get("syn1", dummy)
+    syn1neg = new.get("syn1neg", dummy)
+    tables = _tables(cfg["vocab_key"], counts_bc, cfg["sample"], cfg["negative"],
+                     cfg["ns_exponent"], cfg["hs"])
+    sched = Schedule(cfg["n_tokens"], cfg["epochs"], cfg["alpha"], cfg["min_alpha"], cfg["seed"])
+    loss = 0.0
+    terms = eff = words = 0
+    for label, t0, t1, tokens, bounds in jobs:
+        a0, a1 = sched.job_alphas(epoch, t0, t1)
+        seed = sched.job_seed(epoch, label)
+        if cfg["sg"]:
+            r = skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, cfg["window"], cfg["negative"],
+                             cfg["hs"], a0, a1, seed)
+        else:
+            r = cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, cfg["window"], cfg["negative"], cfg["hs"],
+                         cfg["cbow_mean"], a0, a1, seed)
+        loss += r[0]
+        terms += r[1]
+        eff += r[2]
+        words += int(tokens.size)
+    for name, blocks in old.items():
+        start = 0
+        for block in blocks:
+            cur = new[name][start:start + block.shape[0]]
+            rows = np.flatnonzero((cur != block).any(axis=1))
+            if rows.size:
+                delta = cur[rows] - block[rows]
+                yield ("delta", name, rows + start, delta)
+            start += block.shape[0]
+    yield ("stats", p, loss, terms, eff, words)

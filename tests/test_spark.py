@@ -1,0 +1,300 @@
+"""wordvec.spark: Word2Vec trained on Spark (local[2]) matches one machine's vocabulary and
+accuracy, is deterministic for a seed and layout, resumes from checkpoints, and its CLI works."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pyspark")
+if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+    pytest.skip("Spark needs Java: none on PATH or JAVA_HOME", allow_module_level=True)
+
+from click.testing import CliRunner  # noqa: E402
+
+from conftest import group_purity, planted_sentences  # noqa: E402
+from wordvec import Word2Vec  # noqa: E402
+from wordvec.errors import ParameterError, WordvecError  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    import wordvec.spark as ws
+
+    s = ws.session("local[2]", app_name="wordvec tests")
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def planted_lines():
+    sents, vocab = planted_sentences(groups=4, per_group=6, sentences=1500, length=10, seed=1)
+    return [" ".join(s) for s in sents], vocab
+
+
+def small(**kw):
+    p = dict(vector_size=16, window=3, min_count=1, epochs=3, seed=5, negative=5)
+    p.update(kw)
+    return Word2Vec(**p)
+
+
+def tie_corpus(tmp_path):
+    """Many tied counts, punctuation, capitals and non-ASCII: the ties decide the order."""
+    rng = np.random.default_rng(7)
+    words = [f"W{i}" for i in range(60)] + ["Été", "naïve", "x,y", "THE"]
+    lines = []
+    for _ in range(400):
+        k = int(rng.integers(0, 12))
+        lines.append(" ".join(rng.choice(words, size=k)) + (" end." if k % 3 == 0 else ""))
+    lines.insert(50, "")
+    path = tmp_path / "ties.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("min_count,max_final_vocab,partitions", [(1, None, 3), (3, None, 2), (1, 25, 4)])
+def test_same_vocabulary_as_one_machine(spark, tmp_path, min_count, max_final_vocab, partitions):
+    import wordvec.spark as ws
+
+    path = tie_corpus(tmp_path)
+    one = Word2Vec(min_count=min_count, max_final_vocab=max_final_vocab)
+    one.build_vocab(str(path))
+    rdd, name = ws.lines_rdd(str(path), spark, partitions=partitions)
+    assert rdd.getNumPartitions() == partitions
+    vocab = ws.count_vocabulary(rdd.zipWithIndex(), Word2Vec(min_count=min_count, max_final_vocab=max_final_vocab),
+                                name)
+    assert vocab.words == one.vocab_.words
+    assert vocab.counts.tolist() == one.vocab_.counts.tolist()
+    assert (vocab.raw_words, vocab.unique_words, vocab.min_count) == (
+        one.vocab_.raw_words, one.vocab_.unique_words, one.vocab_.min_count)
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_planted_structure_close_to_one_machine(spark, planted_lines, sg):
+    import wordvec.spark as ws
+
+    lines, vocab = planted_lines
+    one = small(sg=sg, workers=1).fit([s.split() for s in lines])
+    m = ws.fit(small(sg=sg), spark.sparkContext.parallelize(lines, 2), spark, rounds_per_epoch=8)
+    assert m.wv.index_to_key == one.wv.index_to_key
+    p_spark, p_one = group_purity(m.wv, vocab), group_purity(one.wv, vocab)
+    assert p_spark >= 0.9 and p_spark >= p_one - 0.1, (p_spark, p_one)
+    assert m.history_[-1]["loss"] < m.history_[0]["loss"]
+    assert m.history_[-1]["loss"] < 1.25 * one.history_[-1]["loss"]
+    assert len(m.history_) == 3 and m.epochs_done_ == 3
+
+
+def test_deterministic_for_a_seed_and_layout(spark, planted_lines):
+    import wordvec.spark as ws
+
+    lines, _ = planted_lines
+    runs = [ws.fit(small(seed=s, hs=True, epochs=1), spark.sparkContext.parallelize(lines, 2), spark,
+                   rounds_per_epoch=3) for s in (5, 5, 6)]
+    for name in ("vectors", "syn1neg", "syn1"):
+        a, b, c = (r.trained_arrays()[name] for r in runs)
+        assert np.array_equal(a, b)
+        assert not np.array_equal(a, c)
+
+
+def test_averaging_combines_run_and_undertrain(spark, planted_lines):
+    """mean / row_mean weigh each token below 1: they train, but less than sum (measured)."""
+    import wordvec.spark as ws
+
+    lines, _ = planted_lines
+    rdd = spark.sparkContext.parallelize(lines, 2)
+    loss = {c: ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2, combine=c).history_
+            for c in ("sum", "mean", "row_mean")}
+    for c, h in loss.items():
+        assert h[-1]["loss"] < h[0]["loss"], c
+    assert loss["sum"][-1]["loss"] < loss["mean"][-1]["loss"]
+
+
+def test_dataframe_columns_of_text_and_tokens(spark, planted_lines):
+    import wordvec.spark as ws
+    from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+
+    lines, vocab = planted_lines
+    schema = StructType([StructField("id", StringType()), StructField("text", StringType()),
+                         StructField("tokens", ArrayType(StringType()))])
+    df = spark.createDataFrame([(str(i), s.upper(), s.split()) for i, s in enumerate(lines)], schema)
+    by_text = ws.fit(small(), df, spark, column="text", rounds_per_epoch=4)
+    by_tokens = ws.fit(small(), df.select("tokens"), spark, rounds_per_epoch=4)  # the one column
+    assert by_text.wv.index_to_key == by_tokens.wv.index_to_key  # lowercased as one machine does
+    for m in (by_text, by_tokens):
+        assert group_purity(m.wv, vocab) >= 0.9
+    with pytest.raises(ParameterError, match="name the one that holds the text"):
+        ws.fit(small(), df, spark)
+    with pytest.raises(ParameterError, match="'nope' is not a column"):
+        ws.fit(small(), df, spark, column="nope")
+    with pytest.raises(ParameterError, match="must hold text"):
+        ws.fit(small(), spark.createDataFrame([(1,)], ["n"]), spark)
+
+
+def test_model_saves_loads_and_queries(spark, planted_lines, tmp_path):
+    import wordvec.spark as ws
+
+    lines, vocab = planted_lines
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(lines) + "\n")
+    m = ws.fit(small(), str(path), spark, partitions=2, rounds_per_epoch=4)
+    m.save(tmp_path / "model")
+    loaded = Word2Vec.load(tmp_path / "model", mmap=True)
+    assert np.array_equal(loaded.wv.vectors, m.wv.vectors)
+    best = loaded.wv.most_similar(vocab[0][0], topn=3)
+    assert len(best) == 3 and best[0][0] in vocab[0]
+    loaded.wv.save_word2vec_format(tmp_path / "vec.txt")
+    cfg = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert cfg["corpus"]["spark"]["partitions"] == 2 and cfg["epochs_done"] == 3
+
+
+def test_checkpoint_resumes_exactly(spark, planted_lines, tmp_path, monkeypatch):
+    import wordvec.spark as ws
+
+    lines, _ = planted_lines
+    rdd = spark.sparkContext.parallelize(lines, 2)
+    whole = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2)
+    real, calls = ws._round, []
+
+    def stopping(*args, **kw):
+        calls.append(1)
+        if len(calls) == 4:  # epoch 2, round 2
+            raise KeyboardInterrupt
+        return real(*args, **kw)
+
+    monkeypatch.setattr(ws, "_round", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2, checkpoint=tmp_path / "ckpt")
+    monkeypatch.setattr(ws, "_round", real)
+    cfg = json.loads((tmp_path / "ckpt" / "config.json").read_text())
+    assert cfg["spark_progress"]["epoch"] == 1 and cfg["spark_progress"]["rounds_done"] == 1
+    resumed = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2, checkpoint=tmp_path / "ckpt")
+    assert np.array_equal(resumed.wv.vectors, whole.wv.vectors)
+    assert np.array_equal(resumed.syn1neg, whole.syn1neg)
+    assert [h["epoch"] for h in resumed.history_] == [0, 1]
+    with pytest.raises(WordvecError, match="another corpus, vocabulary or layout"):
+        ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=3, checkpoint=tmp_path / "ckpt")
+
+
+def test_cli_end_to_end(spark, planted_lines, tmp_path):
+    from wordvec.cli.main import cli
+
+    lines, vocab = planted_lines
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text("\n".join(lines[:400]) + "\n")
+    (tmp_path / "c" / "b.txt").write_text("\n".join(lines[400:]) + "\n")
+    out = tmp_path / "model"
+    r = CliRunner().invoke(cli, ["spark-train", str(tmp_path / "c"), "-o", str(out), "--master", "local[2]",
+                                 "--partitions", "2", "--rounds", "4", "--min-count", "1", "--dim", "16",
+                                 "--epochs", "3", "--window", "3", "--cbow"])
+    assert r.exit_code == 0, r.output
+    assert "trained 27 words x 16 dims" in r.output
+    m = Word2Vec.load(out)
+    assert not m.sg and group_purity(m.wv, vocab) >= 0.9
+    r = CliRunner().invoke(cli, ["similar", str(out), vocab[1][0], "-n", "2"])
+    assert r.exit_code == 0 and r.output.strip().splitlines()[0].split()[-1] in vocab[1], r.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["MISSING", "-o", "OUT"], "no such file or folder"),
+    (["CORPUS", "-o", "OUT", "--dim", "0"], "--dim=0 is invalid"),
+    (["CORPUS", "-o", "OUT", "--rounds", "0"], "--rounds=0 is invalid"),
+    (["CORPUS", "-o", "OUT", "--partitions", "0"], "partitions=0 is invalid"),
+])
+def test_cli_errors_are_one_line(spark, tmp_path, args, message):
+    from wordvec.cli.main import cli
+
+    (tmp_path / "corpus.txt").write_text("a b c\n")
+    args = [str(tmp_path / "missing.txt") if a == "MISSING" else str(tmp_path / "corpus.txt") if a == "CORPUS"
+            else str(tmp_path / "out") if a == "OUT" else a for a in args]
+    r = CliRunner().invoke(cli, ["spark-train", *args])
+    assert r.exit_code == 2, r.output
+    err = r.output.strip().splitlines()
+    assert len(err) == 1 and message in err[0], r.output
+
+
+def test_clear_errors(spark, tmp_path):
+    import wordvec.spark as ws
+    from wordvec import Doc2Vec
+
+    sc = spark.sparkContext
+    with pytest.raises(ParameterError, match="Doc2Vec cannot train on Spark"):
+        ws.fit(Doc2Vec(), sc.parallelize(["a b"]), spark)
+    with pytest.raises(ParameterError, match="not a Spark DataFrame"):
+        ws.fit(small(), 42, spark)
+    with pytest.raises(WordvecError, match="corpus is empty"):
+        ws.fit(small(), sc.parallelize(["", "...", "!"], 2), spark)
+    with pytest.raises(WordvecError, match="no word occurs at least min_count=5"):
+        ws.fit(small(min_count=5), sc.parallelize(["a b c"], 2), spark)
+    with pytest.raises(WordvecError, match="sentence 1 is int"):  # a worker's error, as one line
+        ws.fit(small(), sc.parallelize(["a b", 7], 2), spark)
+    with pytest.raises(ParameterError, match="max_vocab_size"):
+        ws.fit(small(max_vocab_size=10), sc.parallelize(["a b"]), spark)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "notes.txt").write_text("mine")
+    with pytest.raises(WordvecError, match="not a Spark checkpoint|not a wordvec model"):
+        ws.fit(small(), sc.parallelize(["a b a b"] * 50, 2), spark, checkpoint=tmp_path / "m")
+
+
+def test_missing_extra_names_it(monkeypatch):
+    import wordvec.spark as ws
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    with pytest.raises(WordvecError, match=r"pip install 'wordvec\[spark\]'"):
+        ws.require_pyspark()
+
+
+def test_weights_travel_in_bounded_blocks():
+    """The 2 GB limit of one Java byte array: weights are broadcast and returned in row blocks
+    of at most BLOCK_BYTES. (A real vocab x dim > 2**31 model needs > 8 GB per copy: not run.)"""
+    from wordvec.spark.tasks import split_rows
+
+    a = np.zeros((1000, 30), np.float32)
+    blocks = split_rows(a, block_bytes=12_000)
+    assert all(b.nbytes <= 12_000 for b in blocks) and sum(len(b) for b in blocks) == 1000
+    assert np.shares_memory(blocks[0], a)
+
+
+def test_module_entry_for_spark_submit(tmp_path):
+    """``python -m wordvec.spark`` is spark-train as a script (spark-submit runs its file);
+    a user's error is one line and exit 2, before any Spark starts."""
+    import subprocess
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    r = subprocess.run([sys.executable, "-m", "wordvec.spark", "--path"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and Path(r.stdout.strip()).name == "__main__.py" and Path(r.stdout.strip()).is_file()
+    r = subprocess.run([sys.executable, "-m", "wordvec.spark", str(tmp_path / "none.txt"), "-o", str(tmp_path / "m")],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [f"wordvec: error: {tmp_path / 'none.txt'}: no such file or folder"]
+
+
+def test_more_partitions_keep_corpus_order(spark):
+    import wordvec.spark as ws
+
+    lines = [f"line {i}" for i in range(50)]
+    rdd, _ = ws.lines_rdd(spark.sparkContext.parallelize(lines, 1), spark, partitions=3)
+    assert rdd.getNumPartitions() == 3 and rdd.collect() == lines
+    rdd, _ = ws.lines_rdd(spark.sparkContext.parallelize(lines, 4), spark, partitions=2)
+    assert rdd.getNumPartitions() == 2 and rdd.collect() == lines
+
+
+def test_no_java_is_one_line(tmp_path, planted_lines):
+    """Without Java the session cannot start: wordvec's own line and exit 2 (Spark's launcher
+    may print its own line first)."""
+    import subprocess
+    from pathlib import Path
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "bash").symlink_to(shutil.which("bash"))  # the launcher script, but no java
+    (tmp_path / "c.txt").write_text("a b c\n")
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env.update(PATH=str(tmp_path / "bin"), PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    r = subprocess.run([sys.executable, "-m", "wordvec.spark", str(tmp_path / "c.txt"), "-o", str(tmp_path / "m"),
+                        "--master", "local[1]"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("wordvec: error: spark: cannot start a Spark session")
