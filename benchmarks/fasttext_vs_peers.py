@@ -35,7 +35,7 @@ def run_one(tool: str, corpus: Path, args) -> dict:
     if tool == "wordvec":
         from wordvec import FastText
 
-        m = FastText(sg=True, standardize="none", **p)
+        m = FastText(sg=args.mode == "sg", standardize="none", **p)
         m.build_vocab(str(corpus))
         t1 = time.perf_counter()
         m.train()
@@ -46,7 +46,7 @@ def run_one(tool: str, corpus: Path, args) -> dict:
         from gensim.models.word2vec import LineSentence
 
         sentences = LineSentence(str(corpus), max_sentence_length=10000)
-        m = GFastText(sg=1, hs=0, **p)
+        m = GFastText(sg=int(args.mode == "sg"), hs=0, **p)
         m.build_vocab(sentences)
         t1 = time.perf_counter()
         m.train(sentences, total_examples=m.corpus_count, epochs=m.epochs)
@@ -57,7 +57,7 @@ def run_one(tool: str, corpus: Path, args) -> dict:
         import numpy as np
 
         t1 = t0  # fastText counts and trains in one call: its time includes reading the vocabulary
-        m = fasttext.train_unsupervised(str(corpus), model="skipgram", dim=100, ws=5, neg=5, t=1e-3, minCount=5,
+        m = fasttext.train_unsupervised(str(corpus), model="skipgram" if args.mode == "sg" else "cbow", dim=100, ws=5, neg=5, t=1e-3, minCount=5,
                                         minn=3, maxn=6, bucket=2_000_000, lr=0.025, thread=args.workers,
                                         epoch=args.epochs, verbose=0)
         t2 = time.perf_counter()
@@ -74,6 +74,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=20, help="the first N wiki files (20: ~3.5M tokens; 100: all)")
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--mode", choices=["sg", "cbow"], default="sg", help="skip-gram (the issue's setting) or CBOW")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tools", default="wordvec,gensim,fasttext")
     ap.add_argument("--seeds", default="1")
@@ -97,7 +98,8 @@ def main() -> None:
                     skipped[tool] = f"not installed ({e})"
                     continue
             cmd = [sys.executable, __file__, "--child", tool, "--tokens", str(tokens), "--seed", str(seed),
-                   "--epochs", str(args.epochs), "--workers", str(args.workers), "--files", str(args.files)]
+                   "--epochs", str(args.epochs), "--workers", str(args.workers), "--files", str(args.files),
+                   "--mode", args.mode]
             out = subprocess.run(cmd, capture_output=True, text=True)
             if out.returncode != 0:
                 sys.exit(f"{tool} failed:\n{out.stderr[-3000:]}")

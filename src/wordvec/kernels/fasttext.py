@@ -216,6 +216,86 @@ def fasttext_sg_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, t
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _position_sum(syn0, ngrams, ptr, rows_of, w, out):
+    """out = the sum of word w's own row and its n-gram rows; returns how many rows."""
+    dim = syn0.shape[1]
+    for d in range(dim):
+        out[d] = syn0[w, d]
+    for r in range(ptr[w], ptr[w + 1]):
+        g = rows_of[r]
+        for d in range(dim):
+            out[d] += ngrams[g, d]
+    return 1 + ptr[w + 1] - ptr[w]
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def fasttext_cbow_cached_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
+                             cbow_mean, alpha0, alpha1, seed):
+    """CBOW with subwords, each position's sum of rows built once (as
+    ``fasttext_sg_cached_job``): the hidden layer adds the cached sums of the window, and
+    each position's errors are summed and go back into its rows when it leaves the windows."""
+    dim = syn0.shape[1]
+    _, neg_thr, neg_alias, codes, points, code_lengths = tables
+    state = np.uint64(seed)
+    longest = longest_sentence(bounds)
+    sent = np.empty(longest, np.int32)
+    sums = np.empty((longest, dim), np.float32)
+    grads = np.empty((longest, dim), np.float32)
+    counts = np.empty(longest, np.int64)
+    h = np.empty(dim, np.float32)
+    neu1e = np.empty(dim, np.float32)
+    rows, labels, _ = output_buffers(negative, codes, 1)
+    loss = 0.0
+    terms = 0
+    effective = 0
+    for s in range(bounds.shape[0] - 1):
+        alpha = job_alpha(alpha0, alpha1, bounds, s)
+        n, state = subsample(tokens, bounds[s], bounds[s + 1], tables.keep, sent, state)
+        effective += n
+        for q in range(min(window, n)):
+            counts[q] = _position_sum(syn0, ngrams, ptr, rows_of, sent[q], sums[q])
+            grads[q, :] = 0.0
+        for i in range(n):
+            q = i + window
+            if q < n:
+                counts[q] = _position_sum(syn0, ngrams, ptr, rows_of, sent[q], sums[q])
+                grads[q, :] = 0.0
+            lo, hi, state = shrunk_window(i, n, window, state)
+            if hi - lo - 1 > 0:
+                for d in range(dim):
+                    h[d] = 0.0
+                    neu1e[d] = 0.0
+                count = 0
+                for j in range(lo, hi):
+                    if j != i:
+                        for d in range(dim):
+                            h[d] += sums[j, d]
+                        count += counts[j]
+                if cbow_mean:
+                    inv = np.float32(1.0 / count)
+                    for d in range(dim):
+                        h[d] *= inv
+                centre = sent[i]
+                if hs:
+                    k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
+                    loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, True)
+                if negative > 0:
+                    k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+                    loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, True)
+                for j in range(lo, hi):
+                    if j != i:
+                        for d in range(dim):
+                            grads[j, d] += neu1e[d]
+                terms += 1
+            p = i - window
+            if p >= 0:
+                add_subword_rows(syn0, ngrams, ptr, rows_of, sent[p], grads[p])
+        for p in range(max(0, n - window), n):
+            add_subword_rows(syn0, ngrams, ptr, rows_of, sent[p], grads[p])
+    return loss, terms, effective
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def fasttext_cbow_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
                       cbow_mean, alpha0, alpha1, seed):
     """CBOW with subwords: the hidden layer is the sum (or mean) of every row of every context

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.fasttext import fasttext_cbow_job, fasttext_sg_cached_job, fasttext_sg_job
+from ..kernels.fasttext import fasttext_cbow_cached_job, fasttext_cbow_job, fasttext_sg_cached_job, fasttext_sg_job
 from ..params import check_int, invalid
 from ..train.runner import Job
 from ..vectors.fasttext import FastTextKeyedVectors
@@ -112,7 +112,8 @@ class FastText(Word2Vec):
             return kernel(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
                                    self.ngram_rows_, syn1, syn1neg, self.tables_, self.window, self.negative,
                                    bool(self.hs), job.alpha0, job.alpha1, job.seed)
-        return fasttext_cbow_job(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
+        kernel = fasttext_cbow_cached_job if self.ngram_rows_.size else fasttext_cbow_job
+        return kernel(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
                                  self.ngram_rows_, syn1, syn1neg, self.tables_, self.window, self.negative,
                                  bool(self.hs), bool(self.cbow_mean), job.alpha0, job.alpha1, job.seed)
 
