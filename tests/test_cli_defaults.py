@@ -14,7 +14,7 @@ from wordvec.cli.main import cli
 
 
 def _option(command: str, flag: str) -> click.Option:
-    cmd = cli.commands[command]
+    cmd = cli.get_command(None, command)
     for p in cmd.params:
         if isinstance(p, click.Option) and (flag in p.opts or flag in p.secondary_opts):
             return p
@@ -69,3 +69,29 @@ def test_every_command_module_imports_alone():
         out = subprocess.run([sys.executable, "-c", f"import wordvec.cli.{name}"], capture_output=True, text=True,
                              timeout=120)
         assert out.returncode == 0, (name, out.stderr[-500:])
+
+
+def test_the_command_table_names_every_command_of_every_module():
+    import importlib
+    from pathlib import Path
+
+    import wordvec.cli as pkg
+    from wordvec.cli.main import COMMAND_MODULES
+
+    found = {}
+    for path in Path(pkg.__file__).parent.glob("*.py"):
+        if path.stem in ("__init__", "__main__"):  # __main__ runs the CLI when imported
+            continue
+        module = importlib.import_module(f"wordvec.cli.{path.stem}")
+        for command in getattr(module, "COMMANDS", []):
+            found[command.name] = path.stem
+    assert found == COMMAND_MODULES
+
+
+def test_a_query_loads_only_its_own_command_module():
+    code = ("import sys; from wordvec.cli.main import cli; cli.get_command(None, 'similar'); "
+            "print(sorted(m for m in sys.modules if m.startswith('wordvec.cli.') and m not in "
+            "('wordvec.cli.main', 'wordvec.cli.defaults')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "['wordvec.cli.query']"

@@ -74,17 +74,38 @@ def cli():
     warnings.showwarning = _warning_line
 
 
-def _register() -> None:
-    # The command modules never import this one: they define their commands (``COMMANDS``)
-    # and are registered here, so importing any of them alone works and nothing is circular.
-    from . import align, data, doc2vec, phrases, plot, query, spark, topics, train, tutorial
+# command -> the module that defines it (``COMMANDS`` there). A command's module is imported
+# when the command is asked for, so ``wordvec similar`` loads the query module alone, not
+# the Spark, topics or tutorial code (tests/test_cli_defaults.py checks this table).
+COMMAND_MODULES = {
+    "train": "train", "spark-train": "spark", "phrases": "phrases", "demo": "data", "download": "data",
+    "similar": "query", "analogy": "query", "odd": "query", "predict": "query", "evaluate": "query",
+    "export": "query", "infer": "doc2vec", "topics": "topics", "align": "align", "translate": "align",
+    "plot": "plot", "tutorial": "tutorial",
+}
 
-    for module in (train, spark, phrases, data, query, doc2vec, topics, align, plot, tutorial):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+
+def _load(module_name: str) -> None:
+    # The command modules never import this one: they define their commands and are added
+    # here, so importing any of them alone works and nothing is circular.
+    import importlib
+
+    for command in importlib.import_module(f"{__package__}.{module_name}").COMMANDS:
+        cli.add_command(command)
 
 
-_register()
+def _list_commands(ctx):
+    return sorted(set(cli.commands) | set(COMMAND_MODULES))
+
+
+def _get_command(ctx, name):
+    if name not in cli.commands and name in COMMAND_MODULES:
+        _load(COMMAND_MODULES[name])
+    return cli.commands.get(name)
+
+
+cli.list_commands = _list_commands
+cli.get_command = _get_command
 
 
 def _terminate(signum, frame):
