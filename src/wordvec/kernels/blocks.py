@@ -1,21 +1,22 @@
 """Shared kernel blocks: the pieces every embedding kernel is made of, as public Numba functions.
 
-A model's kernel (``word2vec.py``: skip-gram and CBOW; later doc2vec, subwords) is a driver
-that walks sentences and calls these:
+A model's kernel (``word2vec.py``, ``doc2vec.py``, ``fasttext.py``) is a driver that walks
+sentences and calls these:
 
 - ``subsample``: drop frequent words (the C tool's formula, integer thresholds).
 - ``shrunk_window``: the C tool's random window narrowing.
 - ``job_alpha``: the learning rate, linear across a job.
-- ``outputs_for_contexts``: one centre word's outputs (Huffman path and/or negatives)
-  against many context rows at once (HogBatch), the context gradients summed in ``dctx``.
-- ``outputs_for_hidden``: the same against one hidden vector (CBOW, PV-DM), its gradient
-  summed in ``neu1e``.
+- ``huffman_outputs`` / ``draw_outputs``: a centre word's outputs (its Huffman path; or
+  itself and its negatives), then ``batch_update`` against many context rows at once
+  (HogBatch; the context gradients summed in ``dctx``) or ``hidden_update`` against one
+  hidden vector (CBOW, PV-DM; its gradient summed in ``neu1e``).
+- ``gather_rows`` / ``add_rows``, ``gather_means`` / ``add_subword_rows``: inputs in, gradients back.
 
-Two rules measured on skip-gram (each cost 5-7% of its words/s against the kernel before
-the engine): a driver takes the arrays out of ``tables`` once, at its top (reading a field
-in the loop costs a reference count each time), and the hottest drivers (``word2vec.py``)
-call ``huffman_outputs``/``draw_outputs`` and ``batch_update``/``hidden_update`` themselves:
-any function around them, ``outputs_for_*`` included, inlined or not, slows the loop.
+Two rules, measured (each cost 5-7% of skip-gram's words/s, 15-18% of doc2vec's): a driver
+takes the arrays out of ``tables`` once, at its top (reading a field in the loop costs a
+reference count each time), and calls the output blocks itself (``if hs: ...; if negative:
+...``): any function around them, inlined or not, slows the loop. That is why those four
+lines appear in every driver instead of in one block here.
 
 Every block that predicts adds the exact negative log-likelihood of its predictions to
 ``loss``, which it takes and returns, so a kernel's loss sums in one fixed order.
@@ -198,33 +199,6 @@ def hidden_update(weights, rows, labels, k, h, neu1e, alpha, learn_outputs):
             for d in range(dim):
                 neu1e[d] += g * weights[row, d]
     return -(logsum + math.log(prod))
-
-
-@njit(nogil=True, inline="always")
-def outputs_for_contexts(syn1, syn1neg, neg_thr, neg_alias, codes, points, code_lengths, centre, negative, hs,
-                         ctxbuf, dctx, nc, alpha, rows, labels, grad, loss, state, learn_outputs=True):
-    """Train ``centre``'s outputs (hierarchical softmax, then negative sampling) against the
-    context rows ``ctxbuf[:nc]``. Returns (loss, state)."""
-    if hs:
-        k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
-        loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
-    if negative > 0:
-        k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
-        loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
-    return loss, state
-
-
-@njit(nogil=True, inline="always")
-def outputs_for_hidden(syn1, syn1neg, neg_thr, neg_alias, codes, points, code_lengths, centre, negative, hs,
-                       h, neu1e, alpha, rows, labels, loss, state, learn_outputs=True):
-    """Train ``centre``'s outputs against one hidden vector ``h``. Returns (loss, state)."""
-    if hs:
-        k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
-        loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, learn_outputs)
-    if negative > 0:
-        k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
-        loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
-    return loss, state
 
 
 @njit(nogil=True, inline="always")

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .blocks import (job_alpha, longest_sentence, output_buffers, outputs_for_contexts, outputs_for_hidden, shrunk_window,
-                     subsample)
+from .blocks import (batch_update, draw_outputs, hidden_update, huffman_outputs, job_alpha, longest_sentence,
+                     output_buffers, shrunk_window, subsample)
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -55,8 +55,13 @@ def dbow_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negati
         nc = nw + nt
         if nc == 0:
             continue
-        loss, state = outputs_for_contexts(syn1, syn1neg, neg_thr, neg_alias, codes, points, code_lengths, sent[i], negative, hs, ctxbuf, dctx, nc, alpha,
-                                           rows, labels, grad, loss, state, learn_outputs)
+        centre = sent[i]  # the output blocks called directly: a function around them costs 5-7% (blocks.py)
+        if hs:
+            k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
+            loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
+        if negative > 0:
+            k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+            loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
         if learn_words:
             for c in range(nw):
                 w = ctx[c]
@@ -102,8 +107,13 @@ def dm_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negative
         if dm_mean:
             for d in range(dim):
                 h[d] *= inv
-        loss, state = outputs_for_hidden(syn1, syn1neg, neg_thr, neg_alias, codes, points, code_lengths, sent[i], negative, hs, h, neu1e, alpha, rows, labels,
-                                         loss, state, learn_outputs)
+        centre = sent[i]  # the output blocks called directly (blocks.py)
+        if hs:
+            k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
+            loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, learn_outputs)
+        if negative > 0:
+            k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+            loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
         if not dm_mean:  # a summed input shares the error among its parts, as gensim
             for d in range(dim):
                 neu1e[d] *= inv
@@ -150,8 +160,13 @@ def dm_concat_document(sent, n, tags, syn0, dv, null, syn1, syn1neg, tables, win
                     h[base + d] = null[0, d]
         for d in range(neu1e.shape[0]):
             neu1e[d] = 0.0
-        loss, state = outputs_for_hidden(syn1, syn1neg, neg_thr, neg_alias, codes, points, code_lengths, sent[i], negative, hs, h, neu1e, alpha, rows, labels,
-                                         loss, state, learn_outputs)
+        centre = sent[i]  # the output blocks called directly (blocks.py)
+        if hs:
+            k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
+            loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, learn_outputs)
+        if negative > 0:
+            k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+            loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
         if learn_tags:
             for t in range(nt):
                 r = tags[t]

@@ -49,7 +49,7 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, 
             if nc == 0:
                 continue
             gather_rows(syn0, ctx, nc, ctxbuf, dctx)
-            # The output blocks are called here, not through outputs_for_contexts: any function
+            # The output blocks are called here, not through a helper function: any function
             # around them costs skip-gram 5-7% (measured against the pre-engine kernel).
             centre = sent[i]
             if hs:
