@@ -10,7 +10,7 @@ sentences and calls these:
   itself and its negatives), then ``batch_update`` against many context rows at once
   (HogBatch; the context gradients summed in ``dctx``) or ``hidden_update`` against one
   hidden vector (CBOW, PV-DM; its gradient summed in ``neu1e``).
-- ``gather_rows`` / ``add_rows``, ``gather_means`` / ``add_subword_rows``: inputs in, gradients back.
+- ``gather_rows`` / ``add_rows``, ``subword_sum`` / ``subword_mean`` / ``add_subword_rows``: inputs in, gradients back.
 
 Two rules, measured (each cost 5-7% of skip-gram's words/s, 15-18% of doc2vec's): a driver
 takes the arrays out of ``tables`` once, at its top (reading a field in the loop costs a
@@ -222,26 +222,28 @@ def gather_rows(weights, ids, n, out, zero):
             zero[c, d] = 0.0
 
 
-@njit(nogil=True, inline="always")
-def gather_means(syn0, ngrams, ptr, rows, ids, n, out, zero):
-    """Subword inputs (fastText): out[c] = the mean of word ids[c]'s own row of ``syn0`` and its
-    n-gram rows ``ngrams[rows[ptr[w]:ptr[w + 1]]]``, and zero[c] = 0, for c < n. A word without
-    n-grams is copied as ``gather_rows`` does (no multiply), so no n-grams is word2vec exactly."""
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def subword_sum(syn0, ngrams, ptr, rows, w, out):
+    """Subword input (fastText): out = word w's own row of ``syn0`` plus its n-gram rows
+    ``ngrams[rows[ptr[w]:ptr[w + 1]]]``; returns how many rows were added."""
     dim = syn0.shape[1]
-    for c in range(n):
-        w = ids[c]
+    for d in range(dim):
+        out[d] = syn0[w, d]
+    for r in range(ptr[w], ptr[w + 1]):
+        g = rows[r]
         for d in range(dim):
-            out[c, d] = syn0[w, d]
-            zero[c, d] = 0.0
-        a, b = ptr[w], ptr[w + 1]
-        if b > a:
-            for r in range(a, b):
-                g = rows[r]
-                for d in range(dim):
-                    out[c, d] += ngrams[g, d]
-            inv = np.float32(1.0 / (1 + b - a))
-            for d in range(dim):
-                out[c, d] *= inv
+            out[d] += ngrams[g, d]
+    return 1 + ptr[w + 1] - ptr[w]
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def subword_mean(syn0, ngrams, ptr, rows, w, out):
+    """out = the mean of word w's own row and its n-gram rows (its fastText vector)."""
+    count = subword_sum(syn0, ngrams, ptr, rows, w, out)
+    if count > 1:
+        inv = np.float32(1.0 / count)
+        for d in range(out.shape[0]):
+            out[d] *= inv
 
 
 @njit(nogil=True, inline="always")

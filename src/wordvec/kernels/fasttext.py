@@ -3,10 +3,12 @@ over the shared blocks, plus fastText's n-gram hashing.
 
 A word's input vector is the mean of its own row of ``syn0`` and the rows of its character
 n-grams in ``ngrams`` (the hashed buckets). Each vocabulary word's n-gram rows are computed
-once (``ngram_csr``: ``ptr``, ``rows``), so the training loop never hashes. The drivers are
-word2vec's (``kernels/word2vec.py``) with ``gather_means`` / ``add_subword_rows`` in place of
-copying one row in and adding one gradient back; a vocabulary without n-grams (``max_n=0``)
-therefore trains exactly as word2vec, random number for random number.
+once (``ngram_csr``: ``ptr``, ``rows``), so the training loop never hashes. The drivers walk
+sentences as word2vec's do, but build each sentence position's mean (skip-gram) or sum (CBOW)
+of rows once, with ``subword_mean`` / ``subword_sum``, and write its summed gradient back
+with ``add_subword_rows`` when it leaves the windows. A vocabulary without n-grams
+(``max_n=0``) is trained by word2vec's own drivers (``models/fasttext.py``), so it trains
+exactly as word2vec, random number for random number.
 
 Hashing is fastText's ``Dictionary::hash``: 32-bit FNV-1a over the UTF-8 bytes, each byte
 sign-extended (``int8``) before the xor; n-grams of ``<word>`` are cut at character (not
@@ -17,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .blocks import (add_subword_rows, batch_update, draw_outputs, gather_means, hidden_update, huffman_outputs,
+from .blocks import (add_subword_rows, batch_update, draw_outputs, hidden_update, huffman_outputs, subword_mean, subword_sum,
                      job_alpha, longest_sentence, output_buffers, shrunk_window, subsample)
 
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -76,47 +78,19 @@ def ngram_csr(buf, offsets, min_n, max_n, bucket):
 def compose_vectors(syn0, ngrams, ptr, rows, out):
     """out[w] = the mean of word w's own row and its n-gram rows (its vector, as fastText's
     getWordVector)."""
-    dim = syn0.shape[1]
     for w in range(syn0.shape[0]):
-        a, b = ptr[w], ptr[w + 1]
-        for d in range(dim):
-            out[w, d] = syn0[w, d]
-        for r in range(a, b):
-            g = rows[r]
-            for d in range(dim):
-                out[w, d] += ngrams[g, d]
-        if b > a:
-            inv = np.float32(1.0 / (1 + b - a))
-            for d in range(dim):
-                out[w, d] *= inv
+        subword_mean(syn0, ngrams, ptr, rows, w, out[w])
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _position_mean(syn0, ngrams, ptr, rows_of, w, out):
-    """out = the mean of word w's own row and its n-gram rows."""
-    dim = syn0.shape[1]
-    for d in range(dim):
-        out[d] = syn0[w, d]
-    a, b = ptr[w], ptr[w + 1]
-    if b > a:
-        for r in range(a, b):
-            g = rows_of[r]
-            for d in range(dim):
-                out[d] += ngrams[g, d]
-        inv = np.float32(1.0 / (1 + b - a))
-        for d in range(dim):
-            out[d] *= inv
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def fasttext_sg_cached_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
+def fasttext_sg_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
                            alpha0, alpha1, seed):
     """Skip-gram with subwords, each sentence position's mean built once: a position's mean is
     made when it enters the windows (the centre ``window`` words before it), serves as the
     context of every centre around it, and its summed gradient goes back into its rows when
     it leaves them. A word's rows are then read and written once per position instead of
     once per (centre, context) pair: the updates within one window are delayed, as HogBatch
-    delays them, which measured no loss of quality. Same random stream as ``fasttext_sg_job``."""
+    delays them, which measured no loss of quality."""
     dim = syn0.shape[1]
     _, neg_thr, neg_alias, codes, points, code_lengths = tables
     state = np.uint64(seed)
@@ -136,12 +110,12 @@ def fasttext_sg_cached_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn
         n, state = subsample(tokens, bounds[s], bounds[s + 1], tables.keep, sent, state)
         effective += n
         for q in range(min(window, n)):
-            _position_mean(syn0, ngrams, ptr, rows_of, sent[q], means[q])
+            subword_mean(syn0, ngrams, ptr, rows_of, sent[q], means[q])
             grads[q, :] = 0.0
         for i in range(n):
             q = i + window
             if q < n:  # position q enters the windows
-                _position_mean(syn0, ngrams, ptr, rows_of, sent[q], means[q])
+                subword_mean(syn0, ngrams, ptr, rows_of, sent[q], means[q])
                 grads[q, :] = 0.0
             lo, hi, state = shrunk_window(i, n, window, state)
             nc = 0
@@ -173,66 +147,10 @@ def fasttext_sg_cached_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def fasttext_sg_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
-                    alpha0, alpha1, seed):
-    """Skip-gram with subwords: each context word's mean vector against the centre word's
-    outputs (HogBatch, as word2vec), the gradient back into all of its rows."""
-    dim = syn0.shape[1]
-    _, neg_thr, neg_alias, codes, points, code_lengths = tables  # taken out once (blocks.py)
-    state = np.uint64(seed)
-    sent = np.empty(longest_sentence(bounds), np.int32)
-    ctx = np.empty(2 * window, np.int32)
-    ctxbuf = np.empty((2 * window, dim), np.float32)
-    dctx = np.empty((2 * window, dim), np.float32)
-    rows, labels, grad = output_buffers(negative, tables.codes, 2 * window)
-    loss = 0.0
-    terms = 0
-    effective = 0
-    for s in range(bounds.shape[0] - 1):
-        alpha = job_alpha(alpha0, alpha1, bounds, s)
-        n, state = subsample(tokens, bounds[s], bounds[s + 1], tables.keep, sent, state)
-        effective += n
-        for i in range(n):
-            lo, hi, state = shrunk_window(i, n, window, state)
-            nc = 0
-            for j in range(lo, hi):
-                if j != i:
-                    ctx[nc] = sent[j]
-                    nc += 1
-            if nc == 0:
-                continue
-            gather_means(syn0, ngrams, ptr, rows_of, ctx, nc, ctxbuf, dctx)
-            centre = sent[i]
-            if hs:
-                k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
-                loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
-            if negative > 0:
-                k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
-                loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
-            for c in range(nc):
-                add_subword_rows(syn0, ngrams, ptr, rows_of, ctx[c], dctx[c])
-            terms += nc
-    return loss, terms, effective
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _position_sum(syn0, ngrams, ptr, rows_of, w, out):
-    """out = the sum of word w's own row and its n-gram rows; returns how many rows."""
-    dim = syn0.shape[1]
-    for d in range(dim):
-        out[d] = syn0[w, d]
-    for r in range(ptr[w], ptr[w + 1]):
-        g = rows_of[r]
-        for d in range(dim):
-            out[d] += ngrams[g, d]
-    return 1 + ptr[w + 1] - ptr[w]
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def fasttext_cbow_cached_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
+def fasttext_cbow_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
                              cbow_mean, alpha0, alpha1, seed):
     """CBOW with subwords, each position's sum of rows built once (as
-    ``fasttext_sg_cached_job``): the hidden layer adds the cached sums of the window, and
+    ``fasttext_sg_job``): the hidden layer adds the cached sums of the window, and
     each position's errors are summed and go back into its rows when it leaves the windows."""
     dim = syn0.shape[1]
     _, neg_thr, neg_alias, codes, points, code_lengths = tables
@@ -253,12 +171,12 @@ def fasttext_cbow_cached_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, s
         n, state = subsample(tokens, bounds[s], bounds[s + 1], tables.keep, sent, state)
         effective += n
         for q in range(min(window, n)):
-            counts[q] = _position_sum(syn0, ngrams, ptr, rows_of, sent[q], sums[q])
+            counts[q] = subword_sum(syn0, ngrams, ptr, rows_of, sent[q], sums[q])
             grads[q, :] = 0.0
         for i in range(n):
             q = i + window
             if q < n:
-                counts[q] = _position_sum(syn0, ngrams, ptr, rows_of, sent[q], sums[q])
+                counts[q] = subword_sum(syn0, ngrams, ptr, rows_of, sent[q], sums[q])
                 grads[q, :] = 0.0
             lo, hi, state = shrunk_window(i, n, window, state)
             if hi - lo - 1 > 0:
@@ -295,57 +213,3 @@ def fasttext_cbow_cached_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, s
     return loss, terms, effective
 
 
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def fasttext_cbow_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, tables, window, negative, hs,
-                      cbow_mean, alpha0, alpha1, seed):
-    """CBOW with subwords: the hidden layer is the sum (or mean) of every row of every context
-    word (their own and their n-grams', as fastText and gensim); each row gets the error."""
-    dim = syn0.shape[1]
-    _, neg_thr, neg_alias, codes, points, code_lengths = tables
-    state = np.uint64(seed)
-    sent = np.empty(longest_sentence(bounds), np.int32)
-    h = np.empty(dim, np.float32)
-    neu1e = np.empty(dim, np.float32)
-    rows, labels, _ = output_buffers(negative, tables.codes, 1)
-    loss = 0.0
-    terms = 0
-    effective = 0
-    for s in range(bounds.shape[0] - 1):
-        alpha = job_alpha(alpha0, alpha1, bounds, s)
-        n, state = subsample(tokens, bounds[s], bounds[s + 1], tables.keep, sent, state)
-        effective += n
-        for i in range(n):
-            lo, hi, state = shrunk_window(i, n, window, state)
-            nc = hi - lo - 1
-            if nc <= 0:
-                continue
-            for d in range(dim):
-                h[d] = 0.0
-                neu1e[d] = 0.0
-            count = 0
-            for j in range(lo, hi):
-                if j != i:
-                    w = sent[j]
-                    for d in range(dim):
-                        h[d] += syn0[w, d]
-                    for r in range(ptr[w], ptr[w + 1]):
-                        g = rows_of[r]
-                        for d in range(dim):
-                            h[d] += ngrams[g, d]
-                    count += 1 + ptr[w + 1] - ptr[w]
-            if cbow_mean:
-                inv = np.float32(1.0 / count)
-                for d in range(dim):
-                    h[d] *= inv
-            centre = sent[i]
-            if hs:
-                k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
-                loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, True)
-            if negative > 0:
-                k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
-                loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, True)
-            for j in range(lo, hi):
-                if j != i:
-                    add_subword_rows(syn0, ngrams, ptr, rows_of, sent[j], neu1e)
-            terms += 1
-    return loss, terms, effective

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.fasttext import fasttext_cbow_cached_job, fasttext_cbow_job, fasttext_sg_cached_job, fasttext_sg_job
+from ..kernels.fasttext import fasttext_cbow_job, fasttext_sg_job
 from ..params import check_int, invalid
 from ..train.runner import Job
 from ..vectors.fasttext import FastTextKeyedVectors
@@ -78,7 +78,7 @@ class FastText(Word2Vec):
     # ------------------------------------------------------------------ weights
     def _init_weights(self) -> None:
         super()._init_weights()  # the word rows: the same random numbers as Word2Vec's
-        v, d, b = len(self.vocab_), self.vector_size, self.n_buckets
+        d, b = self.vector_size, self.n_buckets
         ngrams = np.empty((b, d), np.float32)
         # The n-gram rows from their own stream, so the word rows are Word2Vec's whatever bucket is.
         rng = np.random.default_rng([int(self.seed), 0x6E6772])
@@ -99,21 +99,23 @@ class FastText(Word2Vec):
         self.ngram_ptr_, self.ngram_rows_ = wv.vocab_ngrams()
 
     # ------------------------------------------------------------------ training
+    def _input_rows(self) -> np.ndarray:
+        return self.wv.vectors_vocab
+
     def run_job(self, job: Job) -> tuple[float, int, int]:
         """One job through the subword skip-gram or CBOW kernel."""
         wv = self.wv
         dummy = self._dummy_outputs()
         syn1 = self.syn1 if self.syn1 is not None else dummy
         syn1neg = self.syn1neg if self.syn1neg is not None else dummy
+        if not self.ngram_rows_.size:  # no n-grams: word2vec's own drivers, exactly
+            return super().run_job(job)
         if self.sg:
-            # With n-grams, each position's mean is built once (fasttext_sg_cached_job); without
-            # them the plain driver trains exactly as Word2Vec.
-            kernel = fasttext_sg_cached_job if self.ngram_rows_.size else fasttext_sg_job
-            return kernel(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
+            # Each sentence position's mean of rows is built once (kernels/fasttext.py).
+            return fasttext_sg_job(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
                                    self.ngram_rows_, syn1, syn1neg, self.tables_, self.window, self.negative,
                                    bool(self.hs), job.alpha0, job.alpha1, job.seed)
-        kernel = fasttext_cbow_cached_job if self.ngram_rows_.size else fasttext_cbow_job
-        return kernel(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
+        return fasttext_cbow_job(job.tokens, job.bounds, wv.vectors_vocab, wv.vectors_ngrams, self.ngram_ptr_,
                                  self.ngram_rows_, syn1, syn1neg, self.tables_, self.window, self.negative,
                                  bool(self.hs), bool(self.cbow_mean), job.alpha0, job.alpha1, job.seed)
 

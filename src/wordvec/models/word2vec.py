@@ -98,7 +98,7 @@ class Word2Vec(EmbeddingModel):
     # ------------------------------------------------------------------ training
     def run_job(self, job: Job) -> tuple[float, int, int]:
         """One job through the skip-gram or CBOW kernel: (loss_sum, loss_terms, effective_words)."""
-        syn0 = self.wv.vectors
+        syn0 = self._input_rows()
         dummy = self._dummy_outputs()
         syn1 = self.syn1 if self.syn1 is not None else dummy
         syn1neg = self.syn1neg if self.syn1neg is not None else dummy
@@ -107,6 +107,10 @@ class Word2Vec(EmbeddingModel):
                                 self.negative, bool(self.hs), job.alpha0, job.alpha1, job.seed)
         return cbow_job(job.tokens, job.bounds, syn0, syn1, syn1neg, self.tables_, self.window, self.negative,
                         bool(self.hs), bool(self.cbow_mean), job.alpha0, job.alpha1, job.seed)
+
+    def _input_rows(self) -> np.ndarray:
+        """The input layer the kernels train (FastText: its words' own rows)."""
+        return self.wv.vectors
 
     def _dummy_outputs(self) -> np.ndarray:
         """A one-row stand-in for an output layer the model does not train (typed as the real one)."""
