@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import ParameterError
-from ..text.corpus import STANDARDIZE_MODES
-from .train import D, cli_names
+from .train import D, cli_names, word2vec_options
 
 COMBINE = ("sum", "mean", "row_mean")  # wordvec.spark.COMBINE (not imported: it loads Numba)
 
@@ -27,21 +26,7 @@ COMBINE = ("sum", "mean", "row_mean")  # wordvec.spark.COMBINE (not imported: it
                    "partitions, or averaged per row.")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Write a checkpoint folder after every round; a run given it again resumes there.")
-@click.option("--sg/--cbow", default=D("--sg"), show_default=True, help="Skip-gram or CBOW.")
-@click.option("--hs", is_flag=True, default=D("--hs"), help="Use hierarchical softmax (with --negative 0 alone, else both).")
-@click.option("--negative", type=int, default=D("--negative"), show_default=True, help="Negative samples per positive (0: none).")
-@click.option("--dim", "vector_size", type=int, default=D("--dim"), show_default=True, help="Vector dimensions.")
-@click.option("--window", type=int, default=D("--window"), show_default=True, help="Maximum context window.")
-@click.option("--min-count", type=int, default=D("--min-count"), show_default=True, help="Drop words rarer than this.")
-@click.option("--max-final-vocab", type=int, default=D("--max-final-vocab"), help="Keep at most this many words.")
-@click.option("--sample", type=float, default=D("--sample"), show_default=True, help="Subsampling threshold (0: off).")
-@click.option("--epochs", type=int, default=D("--epochs"), show_default=True)
-@click.option("--alpha", type=float, default=D("--alpha"), help="Initial learning rate [0.025 skip-gram, 0.05 CBOW].")
-@click.option("--min-alpha", type=float, default=D("--min-alpha"), show_default=True)
-@click.option("--cbow-mean/--cbow-sum", default=D("--cbow-mean"), show_default=True, help="CBOW: average or sum the context.")
-@click.option("--ns-exponent", type=float, default=D("--ns-exponent"), show_default=True)
-@click.option("--seed", type=int, default=D("--seed"), show_default=True)
-@click.option("--standardize", type=click.Choice(STANDARDIZE_MODES), default=D("--standardize"), show_default=True)
+@word2vec_options(exclude=("--max-vocab-size", "--workers"))
 @click.option("--max-sentence-length", type=int, default=D("--max-sentence-length"), show_default=True,
               help="Longer lines are split into chunks.")
 @click.option("-q", "--quiet", is_flag=True, help="No per-round lines or summary.")

@@ -29,6 +29,39 @@ def cli_names(message: str) -> str:
     return message
 
 
+def word2vec_options(exclude: tuple[str, ...] = ()):
+    """The word2vec training options ``train`` and ``spark-train`` share, in this order
+    (``exclude``: those a command does not take)."""
+    options = [
+        ("--sg", click.option("--sg/--cbow", default=D("--sg"), show_default=True, help="Skip-gram or CBOW.")),
+        ("--hs", click.option("--hs", is_flag=True, default=D("--hs"), help="Use hierarchical softmax (with --negative 0 alone, else both).")),
+        ("--negative", click.option("--negative", type=int, default=D("--negative"), show_default=True, help="Negative samples per positive (0: none).")),
+        ("--dim", click.option("--dim", "vector_size", type=int, default=D("--dim"), show_default=True, help="Vector dimensions.")),
+        ("--window", click.option("--window", type=int, default=D("--window"), show_default=True, help="Maximum context window.")),
+        ("--min-count", click.option("--min-count", type=int, default=D("--min-count"), show_default=True, help="Drop words rarer than this.")),
+        ("--max-vocab-size", click.option("--max-vocab-size", type=int, default=D("--max-vocab-size"), help="Prune while counting to bound memory.")),
+        ("--max-final-vocab", click.option("--max-final-vocab", type=int, default=D("--max-final-vocab"), help="Keep at most this many words.")),
+        ("--sample", click.option("--sample", type=float, default=D("--sample"), show_default=True, help="Subsampling threshold (0: off).")),
+        ("--epochs", click.option("--epochs", type=int, default=D("--epochs"), show_default=True)),
+        ("--alpha", click.option("--alpha", type=float, default=D("--alpha"), help="Initial learning rate [0.025 skip-gram, 0.05 CBOW].")),
+        ("--min-alpha", click.option("--min-alpha", type=float, default=D("--min-alpha"), show_default=True)),
+        ("--cbow-mean", click.option("--cbow-mean/--cbow-sum", default=D("--cbow-mean"), show_default=True, help="CBOW: average or sum the context.")),
+        ("--ns-exponent", click.option("--ns-exponent", type=float, default=D("--ns-exponent"), show_default=True)),
+        ("--workers", click.option("--workers", type=int, default=D("--workers"), help="Threads [all cores].")),
+        ("--seed", click.option("--seed", type=int, default=D("--seed"), show_default=True)),
+        ("--standardize", click.option("--standardize", type=click.Choice(STANDARDIZE_MODES), default=D("--standardize"),
+                                       show_default=True)),
+    ]
+
+    def decorate(f):
+        for name, option in reversed(options):
+            if name not in exclude:
+                f = option(f)
+        return f
+
+    return decorate
+
+
 @click.command()
 @click.argument("corpus", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
@@ -42,28 +75,7 @@ def cli_names(message: str) -> str:
 @click.option("--dbow", is_flag=True, help="doc2vec: PV-DBOW instead of PV-DM.")
 @click.option("--dbow-words", is_flag=True, help="doc2vec PV-DBOW: train skip-gram word vectors too.")
 @click.option("--dm-concat", is_flag=True, help="doc2vec PV-DM: concatenate the window instead of averaging.")
-@click.option("--sg/--cbow", default=D("--sg"), show_default=True, help="Skip-gram or CBOW.")
-@click.option("--hs", is_flag=True, default=D("--hs"), help="Use hierarchical softmax (with --negative 0 alone, else both).")
-@click.option("--negative", type=int, default=D("--negative"), show_default=True, help="Negative samples per positive (0: none).")
-@click.option("--dim", "vector_size", type=int, default=D("--dim"), show_default=True, help="Vector dimensions.")
-@click.option("--window", type=int, default=D("--window"), show_default=True, help="Maximum context window.")
-@click.option("--min-count", type=int, default=D("--min-count"), show_default=True, help="Drop words rarer than this.")
-@click.option("--max-vocab-size", type=int, default=D("--max-vocab-size"), help="Prune while counting to bound memory.")
-@click.option("--max-final-vocab", type=int, default=D("--max-final-vocab"), help="Keep at most this many words.")
-@click.option("--sample", type=float, default=D("--sample"), show_default=True, help="Subsampling threshold (0: off).")
-@click.option("--epochs", type=int, default=D("--epochs"), show_default=True)
-@click.option("--alpha", type=float, default=D("--alpha"), help="Initial learning rate [0.025 skip-gram, 0.05 CBOW].")
-@click.option("--min-alpha", type=float, default=D("--min-alpha"), show_default=True)
-@click.option("--cbow-mean/--cbow-sum", default=D("--cbow-mean"), show_default=True, help="CBOW: average or sum the context.")
-@click.option("--ns-exponent", type=float, default=D("--ns-exponent"), show_default=True)
-@click.option("--workers", type=int, default=D("--workers"), help="Threads [all cores].")
-@click.option("--seed", type=int, default=D("--seed"), show_default=True)
-@click.option(
-    "--standardize",
-    type=click.Choice(STANDARDIZE_MODES),
-    default=D("--standardize"),
-    show_default=True,
-)
+@word2vec_options()
 @click.option("--tokenizer", default=D("--tokenizer"), metavar="SPEC",
               help="How text becomes tokens: whitespace [default], or kmer:K (overlapping k-mers of each sequence).")
 @click.option("--phrases", "phrase_table", type=click.Path(path_type=Path), default=None, metavar="TABLE",
