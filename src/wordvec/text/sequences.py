@@ -60,8 +60,8 @@ class SequenceTokenizer(Tokenizer):
         self._split = _splitter(ALPHABETS[alphabet] if alphabet else _LETTERS)
 
     # -- what a subclass supplies
-    def kmers(self, seq: bytes, final: bool, record: int, offset: int) -> tuple[list[bytes], int]:
-        """Sentences from ``seq`` (a piece of one record, starting at letter ``offset`` of it),
+    def kmers(self, seq: bytes, final: bool) -> tuple[list[bytes], int]:
+        """Sentences from ``seq`` (a piece of the current record),
         each as its tokens joined, a space after each (``b"ACG CGT "``: made with NumPy, split
         only where tokens are wanted as objects), and how many letters were used (the rest
         is carried, unless ``final``)."""
@@ -73,7 +73,7 @@ class SequenceTokenizer(Tokenizer):
         out: list[bytes] = []
         for n, line in enumerate(text.split(b"\n")):
             self._reset(n)
-            for sentences in self._feed([line], n, final=True):
+            for sentences in self._feed([line], final=True):
                 for sentence, _ in sentences:
                     if sentence:
                         out.extend(sentence.split())
@@ -165,17 +165,17 @@ class SequenceTokenizer(Tokenizer):
                 size += len(line)
                 if more:
                     if size >= _PIECE:
-                        yield from self._feed(parts, record)
+                        yield from self._feed(parts)
                         size = 0
                     continue
-                yield from self._feed(parts, record, final=True)
+                yield from self._feed(parts, final=True)
                 size = 0
             elif fmt == "fasta":
                 if not continued and line.startswith(b">"):
                     if record >= 0:
                         if not seen_letters:
                             raise CorpusError(f"{name}:{header_line}: FASTA record {_rec(header)} has no sequence")
-                        yield from self._feed(parts, record, final=True)
+                        yield from self._feed(parts, final=True)
                     record += 1
                     size = 0
                     header_line, header, seen_letters = line_no, line, False
@@ -186,7 +186,7 @@ class SequenceTokenizer(Tokenizer):
                     parts.append(line)
                     size += len(line)
                     if size >= _PIECE:  # a running total: summing the parts each line is quadratic
-                        yield from self._feed(parts, record)
+                        yield from self._feed(parts)
                         size = 0
             else:  # FASTQ: @id, sequence, +, quality (a long read may come in pieces)
                 if continued:
@@ -203,11 +203,11 @@ class SequenceTokenizer(Tokenizer):
                                       "(expected @id, sequence, +, quality of the same length)")
                 record += 1
                 self._reset(record)
-                yield from self._feed([seq], record, final=True)
+                yield from self._feed([seq], final=True)
         if fmt == "fasta" and record >= 0:
             if not seen_letters:
                 raise CorpusError(f"{name}:{header_line}: FASTA record {_rec(header)} has no sequence")
-            yield from self._feed(parts, record, final=True)
+            yield from self._feed(parts, final=True)
         if any(x.strip() for x in fastq):
             lines_left = [x for x in fastq if x.strip()]
             raise CorpusError(f"{name}:{line_no - len(fastq) + 1}: FASTQ record cut short ({len(lines_left)} of 4 lines)")
@@ -215,10 +215,9 @@ class SequenceTokenizer(Tokenizer):
     # -- one record, in pieces, split at letters outside the alphabet
     def _reset(self, record: int) -> None:
         self._carry = b""
-        self._offset = 0
         self._open = False  # a sentence of this record is still open (its piece goes on)
 
-    def _feed(self, parts: list[bytes], record: int, final: bool = False):
+    def _feed(self, parts: list[bytes], final: bool = False):
         """Yields lists of (tokens, ended) sentences: a piece split off by a letter outside the
         alphabet is ended; the record's last piece goes on in the next feed unless ``final``."""
         text = self._carry + b"".join(parts).upper().translate(self._split)
@@ -227,17 +226,15 @@ class SequenceTokenizer(Tokenizer):
         # All but the last piece end at a split letter: they are whole.
         for piece in pieces[:-1]:
             if piece or self._open:
-                sentences, _ = self.kmers(piece, True, record, self._offset)
+                sentences, _ = self.kmers(piece, True)
                 yield [(t, True) for t in sentences] or [([], True)]
             self._open = False
-            self._offset += len(piece) + 1
         last = pieces[-1]
-        sentences, used = self.kmers(last, final, record, self._offset)
+        sentences, used = self.kmers(last, final)
         if sentences or final:
             yield [(t, final or i < len(sentences) - 1) for i, t in enumerate(sentences)] or [([], True)]
         self._open = bool(sentences) and not final
         self._carry = b"" if final else last[used:]
-        self._offset += used
 
 
 
@@ -270,7 +267,7 @@ class KmerTokenizer(SequenceTokenizer):
         self.k = self.kmax = _check_k("k", k)
         self.spec = f"kmer:{k}" + (f":{alphabet}" if alphabet else "")
 
-    def kmers(self, seq, final, record, offset):
+    def kmers(self, seq, final):
         k = self.k
         n = len(seq) - k + 1 if final else len(seq) - (k - 1)
         return ([_windows_text(seq, k, n, 1)] if n > 0 else []), max(n, 0)
@@ -284,7 +281,7 @@ class ProtVecTokenizer(SequenceTokenizer):
         self.k = self.kmax = _check_k("k", k)
         self.spec = f"protvec:{k}" + (f":{alphabet}" if alphabet else "")
 
-    def kmers(self, seq, final, record, offset):
+    def kmers(self, seq, final):
         if not final and len(seq) < _WHOLE_MAX:
             return [], 0  # frames need the whole sequence: wait for more
         k = self.k
@@ -311,7 +308,7 @@ class Dna2vecTokenizer(SequenceTokenizer):
         self._lengths = np.random.default_rng([self.seed, record, zlib.crc32(self.spec.encode()), 0])
         self._flips = np.random.default_rng([self.seed, record, zlib.crc32(self.spec.encode()), 1])
 
-    def kmers(self, seq, final, record, offset):
+    def kmers(self, seq, final):
         n = len(seq) if final else len(seq) - (self.kmax - 1)
         if n <= 0:
             return [], 0
