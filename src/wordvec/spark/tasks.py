@@ -6,6 +6,8 @@ results in partition order, so a seed gives the same model on the same layout.
 """
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 from ..kernels.tables import build_tables
@@ -70,7 +72,9 @@ def encode_partition(rows, index_bc, mode: str, max_len: int):
     lengths: list[int] = []
     for line, idx in rows:
         toks = tokens_of(line, idx, std)
-        ids = np.fromiter((index[t] for t in toks if t in index), dtype=np.int32)
+        # map(dict.get) stays in C; the out-of-vocabulary -1s are dropped with one mask
+        ids = np.fromiter(map(index.get, toks, repeat(-1)), dtype=np.int32, count=len(toks))
+        ids = ids[ids >= 0]
         for k in range(0, ids.size, max_len):
             piece = ids[k:k + max_len]
             parts.append(piece)
