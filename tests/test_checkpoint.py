@@ -174,9 +174,9 @@ def test_checkpoint_callback_parameters(tmp_path, kwargs, message):
 # ----------------------------------------------------------------------------- the CLI
 # ``wordvec train`` in a real process; each job sleeps a little (WORDVEC_TEST_JOB_SLEEP)
 # so the signals land mid-training whatever the machine's speed. With WORDVEC_TEST_GATE
-# set, jobs that start once a checkpoint exists wait for GATE/release instead, and the
-# main thread touches GATE/joining when it starts waiting for the workers after an
-# interrupt: the second-interrupt test then needs no timing margin at all.
+# set, jobs that start once a checkpoint exists touch GATE/held and wait for GATE/release
+# instead, and the main thread touches GATE/joining when it starts waiting for the
+# workers after an interrupt: the second-interrupt test then needs no timing margin at all.
 SLOW_WORDVEC = textwrap.dedent(
     """
     import os, sys, time
@@ -188,6 +188,7 @@ SLOW_WORDVEC = textwrap.dedent(
     out = Path(sys.argv[sys.argv.index("-o") + 1]) if "-o" in sys.argv else None
     def slow(*args):
         if gate and out is not None and (out / "config.json").exists():
+            Path(gate, "held").touch()
             deadline = time.monotonic() + 120
             while not Path(gate, "release").exists() and time.monotonic() < deadline:
                 time.sleep(0.01)
@@ -260,7 +261,11 @@ def test_cli_second_interrupt_exits_at_once_keeping_last_checkpoint(big_corpus, 
     out, gate = tmp_path / "model", tmp_path / "gate"
     gate.mkdir()
     proc = _start(["train", str(big_corpus), "-o", str(out), *CLI_ARGS, "--checkpoint-every", "20000"], 0.1, gate)
-    _wait_for(out / "config.json", proc)  # the job now running waits for gate/release
+    # A worker holds a job (waiting for gate/release) and will hold it until killed. (The
+    # checkpoint's config.json alone was not enough: it appears while the main thread is
+    # still saving, before any worker is held, and the run could then finish its Ctrl-C
+    # checkpoint and exit before the second signal came.)
+    _wait_for(gate / "held", proc)
     proc.send_signal(signal.SIGINT)
     _wait_for(gate / "joining", proc)  # the first is handled: waiting for the held worker
     proc.send_signal(signal.SIGINT)
