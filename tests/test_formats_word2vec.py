@@ -1,5 +1,6 @@
 """word2vec C formats (text and binary) and the native vectors folder: round trips, gensim
 interoperability, tolerance of real-world files, clear rejection of broken ones."""
+import functools
 import gzip
 import struct
 
@@ -7,7 +8,20 @@ import numpy as np
 import pytest
 
 from wordvec import ModelFormatError, WordvecError, WordVectors
+from wordvec.formats import word2vec as c_format
 from wordvec.formats.word2vec import read_word2vec
+from wordvec.formats.word2vec_scan import scan_binary
+
+
+@pytest.fixture(params=["python", "compiled"])
+def walk(request, monkeypatch):
+    """Binary files are walked in Python (small files, Numba not loaded) or by the compiled
+    kernel: every binary test runs through both."""
+    if request.param == "python":
+        monkeypatch.setattr(c_format, "_walk_for", lambda data, want: functools.partial(c_format._walk_binary, data))
+    else:
+        monkeypatch.setattr(c_format, "_walk_for", lambda data, want: scan_binary)
+    return request.param
 
 
 @pytest.fixture()
@@ -20,7 +34,7 @@ def wv():
 
 
 @pytest.mark.parametrize("binary", [False, True])
-def test_round_trip_is_exact(tmp_path, wv, binary):
+def test_round_trip_is_exact(tmp_path, wv, binary, walk):
     path = tmp_path / ("v.bin" if binary else "v.txt")
     wv.save_word2vec_format(path, binary=binary)
     for detect in (None, binary):
@@ -129,7 +143,7 @@ def test_text_errors_name_file_and_line(tmp_path, content, message):
     (_binary(b"2 2\n", [(b"a", [1, 2]), (b"a", [3, 4])]), r"record 2: duplicate word 'a'"),
     (_binary(b"2 2\n", [(b"a", [1, 2]), (b"b", [float("nan"), 4])]), r"record 2: NaN or infinite"),
 ])
-def test_binary_errors_name_file_and_record(tmp_path, content, message):
+def test_binary_errors_name_file_and_record(tmp_path, content, message, walk):
     p = tmp_path / "b"
     p.write_bytes(content)
     with pytest.raises(ModelFormatError, match=message):
@@ -153,7 +167,7 @@ def test_unwritable_words_and_values_are_refused(tmp_path):
     assert not (tmp_path / "x.txt").exists() and not (tmp_path / "x.bin").exists()
 
 
-def test_large_binary_file_reads_every_row(tmp_path):
+def test_large_binary_file_reads_every_row(tmp_path, walk):
     # 20,000 records through the one-pass scanner land in the right rows.
     rng = np.random.default_rng(0)
     words = [f"word{i}" for i in range(20000)]

@@ -220,3 +220,19 @@ def test_formats_do_not_import_vectors():
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == "[]"
+
+
+def test_unit_rows_are_the_normed_rows_without_normalising_everything():
+    from wordvec import WordVectors
+
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=(50, 7)).astype(np.float32)
+    v[4] = 0.0
+    wv = WordVectors([f"w{i}" for i in range(50)], v)
+    rows = np.array([4, 0, 49, 4])
+    before = wv.unit_rows(rows)
+    assert wv._unit is None  # nothing cached for a few rows
+    np.testing.assert_array_equal(before, wv.get_normed_vectors()[rows])
+    np.testing.assert_array_equal(wv.unit_rows(slice(0, 10)), wv.get_normed_vectors()[:10])
+    wv.vectors[0] *= 2  # changed in place: the cache is not used stale
+    np.testing.assert_array_equal(wv.unit_rows([0]), before[1:2])

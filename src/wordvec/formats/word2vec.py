@@ -11,14 +11,15 @@ finite, words unique. Every rejection names the file and the line (text) or reco
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import zlib
 import mmap
+import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
-from numba import njit
 
 from ..atomic import atomic_file
 from ..errors import ModelFormatError, WordvecError
@@ -26,6 +27,8 @@ from ..params import check_int
 
 _WHITESPACE = b" \t\n\r\v\f"
 _MAX_DIM = 1_000_000
+_NEWLINES = (10, 13)
+_KERNEL_MIN_RECORDS = 200_000  # from here on, loading Numba costs less than it saves
 
 
 def _open_bytes(path: Path):
@@ -180,31 +183,38 @@ def _read_text(path: Path, data, n: int, dim: int, start: int, limit: int | None
 _MAX_WORD_BYTES = 100_000  # a binary "word" longer than this means it is not a word2vec file
 
 
-@njit(nogil=True, cache=True)
-def _scan_binary(buf, start, n, nbytes, max_word):
+def _walk_binary(data, buf, start, n, nbytes, max_word):
     """Walk ``n`` binary records: (word starts, word ends, vector bytes, records read, next
-    offset, status); status 0 ok, 1 no space ends the word, 2 the file ends inside a vector."""
-    size = buf.shape[0]
+    offset, status); status 0 ok, 1 no space ends the word, 2 the file ends inside a vector.
+    Python, one ``find`` per word: for the vocabularies most files hold this is quicker
+    than loading Numba, which would be most of a whole ``wordvec evaluate``."""
+    size = len(data)
     starts = np.empty(n, np.int64)
     ends = np.empty(n, np.int64)
     out = np.empty((n, nbytes), np.uint8)
-    pos = start
+    find, pos = data.find, start
     for i in range(n):
-        while pos < size and (buf[pos] == 10 or buf[pos] == 13):  # the C tool's newline; gensim writes none
+        while pos < size and data[pos] in _NEWLINES:  # the C tool's newline; gensim writes none
             pos += 1
-        j = pos
-        lim = min(size, pos + max_word)
-        while j < lim and buf[j] != 32:
-            j += 1
-        if j >= lim:
+        j = find(b" ", pos, min(size, pos + max_word))
+        if j < 0:
             return starts, ends, out, i, pos, 1
         if j + 1 + nbytes > size:
             return starts, ends, out, i, pos, 2
         starts[i] = pos
         ends[i] = j
-        out[i, :] = buf[j + 1 : j + 1 + nbytes]
+        out[i] = buf[j + 1 : j + 1 + nbytes]
         pos = j + 1 + nbytes
     return starts, ends, out, n, pos, 0
+
+
+def _walk_for(data, want: int):
+    """The compiled walk for large files, or once Numba is loaded anyway; else Python's."""
+    if want >= _KERNEL_MIN_RECORDS or "numba.core.registry" in sys.modules:
+        from .word2vec_scan import scan_binary
+
+        return scan_binary
+    return functools.partial(_walk_binary, data)
 
 
 def _read_binary(path: Path, data, n: int, dim: int, start: int, limit: int | None):
@@ -212,7 +222,7 @@ def _read_binary(path: Path, data, n: int, dim: int, start: int, limit: int | No
     want = n if limit is None else min(n, limit)
     buf = np.frombuffer(data, dtype=np.uint8)
     try:
-        starts, ends, raw, count, pos, status = _scan_binary(buf, start, want, 4 * dim, _MAX_WORD_BYTES)
+        starts, ends, raw, count, pos, status = _walk_for(data, want)(buf, start, want, 4 * dim, _MAX_WORD_BYTES)
     finally:
         del buf  # no view may outlive the memory map, which is closed after reading
     keep = np.ones(count, bool)

@@ -116,7 +116,7 @@ class PairsResult(tuple):
     """Correlation of model similarities with human scores.
 
     Unpacks as gensim's result: ``pearson, spearman, oov_percent = wv.evaluate_word_pairs(path)``
-    (SciPy result objects and a percentage); the attributes are plain numbers."""
+    (``(statistic, pvalue)`` pairs, as SciPy's results, and a percentage); the attributes are plain numbers."""
 
     def __new__(cls, path: str, pearson, spearman, pairs: int, oov: int, invalid_lines: int = 0):
         self = super().__new__(cls, (pearson, spearman, 100.0 * oov / (pairs + oov) if pairs + oov else 0.0))
@@ -240,7 +240,7 @@ class _Solver:
     def __init__(self, wv, canon: np.ndarray, method: str):
         self.wv, self.canon, self.method = wv, canon, method
         self.limit = len(canon)
-        self.unit = np.ascontiguousarray(wv.get_normed_vectors()[: self.limit])
+        self.unit = np.ascontiguousarray(wv.unit_rows(slice(0, self.limit)))
         self.unit_t = np.ascontiguousarray(self.unit.T)  # candidates as columns: blocks are slices
         self._gensim = None
 
@@ -377,7 +377,7 @@ def evaluate_word_pairs(wv, pairs, restrict_vocab: int = 300000, case_insensitiv
     """Spearman and Pearson correlation between the model's cosine similarities and the
     human scores of a word-pair file; pairs with a word outside the first
     ``restrict_vocab`` words are skipped and counted."""
-    from scipy import stats
+    from .correlation import pearson, spearman
 
     restrict_vocab = _check_restrict(restrict_vocab)
     path = Path(pairs)
@@ -395,12 +395,8 @@ def evaluate_word_pairs(wv, pairs, restrict_vocab: int = 300000, case_insensitiv
             f"{path}: no pair to score: {len(rows)} valid line(s), every one with a word not in the vocabulary"
             if rows else f"{path}: no 'word<TAB>word<TAB>score' lines found"
         )
-    unit = wv.get_normed_vectors()
     i, j = ids[known].T
-    model = np.einsum("ij,ij->i", unit[i], unit[j]).astype(np.float64)
+    model = np.einsum("ij,ij->i", wv.unit_rows(i), wv.unit_rows(j)).astype(np.float64)
     gold = gold[known]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constant input: the correlation is NaN, reported as such
-        sp = stats.spearmanr(gold, model)
-        pe = stats.pearsonr(gold, model) if len(gold) >= 2 else (math.nan, math.nan)
-    return PairsResult(str(path), pe, sp, int(known.sum()), int((~known).sum()), invalid)
+    # Constant input: the correlation is NaN, reported as such.
+    return PairsResult(str(path), pearson(gold, model), spearman(gold, model), int(known.sum()), int((~known).sum()), invalid)

@@ -155,13 +155,19 @@ class KeyedVectors:
             self.fill_norms(force=True)
         return self._unit
 
+    def unit_rows(self, rows) -> np.ndarray:
+        """The unit vectors of some rows (an index array or a slice), the same numbers as
+        ``get_normed_vectors()[rows]`` without normalising, or keeping, the whole matrix
+        when it is not already at hand (an evaluation needs a few rows or the top words)."""
+        if self._unit is not None and not self._changed():
+            return self._unit[rows]
+        return _unit(np.asarray(self.vectors[rows], dtype=np.float32))
+
     def fill_norms(self, force: bool = False) -> None:
         """(Re)compute the unit vectors; ``force`` after changing ``vectors`` in place."""
         if self._unit is not None and not force:
             return
-        v = np.asarray(self.vectors, dtype=np.float32)
-        norms = np.sqrt(np.einsum("ij,ij->i", v, v))[:, None]  # as np.linalg.norm, twice as fast
-        self._unit = v / np.maximum(norms, np.float32(1e-30))
+        self._unit = _unit(np.asarray(self.vectors, dtype=np.float32))
         n = len(self)
         self._snapshot_rows = np.unique(np.linspace(0, max(n - 1, 0), min(n, _SNAPSHOT_ROWS)).astype(np.int64))
         self._snapshot = np.array(self.vectors[self._snapshot_rows], copy=True)
@@ -417,3 +423,9 @@ class WordVectors(KeyedVectors):
         from .evaluation import evaluate_word_pairs
 
         return evaluate_word_pairs(self, pairs, restrict_vocab, case_insensitive)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length; zero rows stay zero."""
+    norms = np.sqrt(np.einsum("ij,ij->i", v, v))[:, None]  # as np.linalg.norm, twice as fast
+    return v / np.maximum(norms, np.float32(1e-30))
