@@ -25,7 +25,9 @@ from wordvec.errors import ParameterError, WordvecError  # noqa: E402
 def spark():
     import wordvec.spark as ws
 
-    s = ws.session("local[2]", app_name="wordvec tests")
+    # local[2, 4]: two threads, and up to 4 attempts of a task (local mode's default is 1),
+    # so a task that dies is retried as on a cluster
+    s = ws.session("local[2,4]", app_name="wordvec tests")
     s.sparkContext.setLogLevel("ERROR")
     yield s
     s.stop()
@@ -99,6 +101,22 @@ def test_deterministic_for_a_seed_and_layout(spark, planted_lines):
         a, b, c = (r.trained_arrays()[name] for r in runs)
         assert np.array_equal(a, b)
         assert not np.array_equal(a, c)
+
+
+def test_killed_task_is_retried_with_the_same_result(spark, planted_lines, tmp_path, monkeypatch):
+    """A Python worker killed mid-task (after training one of its jobs on its private copy)
+    costs a retried task, not the run, and the model is bit for bit an unbroken run's."""
+    import wordvec.spark as ws
+
+    lines, _ = planted_lines
+    rdd = spark.sparkContext.parallelize(lines, 2)
+    clean = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2)
+    monkeypatch.setenv("WORDVEC_SPARK_FAULT", str(tmp_path))
+    broken = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=2)
+    assert (tmp_path / "wordvec-spark-fault").exists()  # a task did die
+    for name, a in clean.trained_arrays().items():
+        assert np.array_equal(a, broken.trained_arrays()[name]), name
+    assert [h["words"] for h in broken.history_] == [h["words"] for h in clean.history_]
 
 
 def test_averaging_combines_run_and_undertrain(spark, planted_lines):

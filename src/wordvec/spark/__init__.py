@@ -266,7 +266,8 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
                "ns_exponent": model.ns_exponent, "hs": bool(model.hs), "sg": bool(model.sg),
                "cbow_mean": bool(model.cbow_mean), "window": model.window, "n_tokens": n_tokens,
                "epochs": model.epochs, "alpha": model.effective_alpha, "min_alpha": model.min_alpha,
-               "seed": model.seed, "vocab_key": uuid.uuid4().hex}
+               "seed": model.seed, "vocab_key": uuid.uuid4().hex,
+               "fault": os.environ.get("WORDVEC_SPARK_FAULT")}  # tests: a task dies once, is retried
         arrays = {k: v for k, v in (("vectors", model.wv.vectors), ("syn1neg", model.syn1neg),
                                     ("syn1", model.syn1)) if v is not None}
         from ..train.schedule import Schedule

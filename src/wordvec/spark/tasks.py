@@ -6,6 +6,7 @@ results in partition order, so a seed gives the same model on the same layout.
 """
 from __future__ import annotations
 
+import os
 from itertools import repeat
 
 import numpy as np
@@ -127,6 +128,18 @@ def split_rows(a: np.ndarray, block_bytes: int = BLOCK_BYTES) -> list[np.ndarray
     return [a[i:i + rows] for i in range(0, a.shape[0], rows)] or [a]
 
 
+def _die_once(folder: str) -> None:
+    """Fault injection for tests (``WORDVEC_SPARK_FAULT=<folder>`` on the driver): the first
+    task to get here, across the whole run, kills its Python worker mid-task, as a lost
+    executor would; Spark retries the task, which must return what an unbroken one does."""
+    try:
+        fd = os.open(os.path.join(folder, "wordvec-spark-fault"), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os._exit(3)
+
+
 _TABLES: dict = {}  # per Python worker: the tables of one vocabulary, built once
 
 
@@ -156,7 +169,9 @@ def train_partition(p: int, partition, weights_bc: dict, counts_bc, cfg: dict, e
     sched = Schedule(cfg["n_tokens"], cfg["epochs"], cfg["alpha"], cfg["min_alpha"], cfg["seed"])
     loss = 0.0
     terms = eff = words = 0
-    for label, t0, t1, tokens, bounds in jobs:
+    for n_done, (label, t0, t1, tokens, bounds) in enumerate(jobs):
+        if n_done == 1 and cfg.get("fault"):
+            _die_once(cfg["fault"])
         a0, a1 = sched.job_alphas(epoch, t0, t1)
         seed = sched.job_seed(epoch, label)
         if cfg["sg"]:
