@@ -4,7 +4,9 @@ from __future__ import annotations
 import gzip
 import os
 import resource
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,3 +90,23 @@ def count_tokens(path: Path) -> int:
                 continue
             n += len(block[:cut].split())
             carry = block[cut:]
+
+
+def measured(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MiB (``wait4``: the child's own, in KiB on Linux) and
+    stdout of one fresh process. Linux starts an exec'd child's peak at its parent's
+    resident size, so the parent must stay small. stderr goes to a file (a chatty child
+    cannot block on a full pipe)."""
+    import tempfile
+
+    t = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            err.seek(0)
+            sys.exit(f"benchmark: {' '.join(map(str, cmd[:4]))} failed:\n{err.read().decode(errors='replace')[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, out.decode()

@@ -16,14 +16,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import QUESTIONS, WORDSIM, cache_dir, require_data  # noqa: E402
+from common import QUESTIONS, WORDSIM, cache_dir, measured, require_data  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -52,20 +50,6 @@ kv = KeyedVectors.load_word2vec_format(sys.argv[1], binary=True)
 for word, score in kv.most_similar(sys.argv[2], topn=10):
     print(f"{word}\\t{score:.4f}")
 """
-
-
-def measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MiB (``wait4``: the child's own, in KiB on Linux) and
-    stdout of one fresh process."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status):
-        sys.exit(f"benchmark: {' '.join(map(str, cmd[:4]))} failed:\n{err.decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, out.decode()
 
 
 def main() -> None:
