@@ -54,6 +54,22 @@ def test_pruning_bounds_the_dictionary_and_encoding_stays_exact(tmp_path):
     assert tokens.tolist() == expected
 
 
+def test_a_model_keeps_one_dict_of_its_vocabulary(tmp_path):
+    """The word -> row dict is the vectors' key_to_index alone: Vocabulary.index is built
+    only when asked for (at 2M words a second dict is 112 MiB of peak memory)."""
+    from wordvec import Word2Vec
+
+    p, truth, _ = make_corpus(tmp_path)
+    model = Word2Vec(vector_size=8, min_count=2, epochs=1, workers=1).fit(str(p))
+    assert "index" not in vars(model.vocab_)
+    assert model.vocab_.index == model.wv.key_to_index  # still there when asked for
+    assert "index" in vars(model.vocab_)
+    with open(tmp_path / "ids", "wb") as raw:  # pruning's exact re-encoding does not build it
+        vocab, _ = build_vocabulary(Corpus(p), min_count=5, max_vocab_size=200, raw_ids=raw)
+        encode_tokens(vocab, Corpus(p), raw)
+    assert "index" not in vars(vocab)
+
+
 def test_encoding_drops_oov_and_splits_long_sentences(tmp_path):
     p = tmp_path / "c.txt"
     p.write_text("a b rare a\n\nb a " + "a " * 25 + "\nrare2\nb\n")

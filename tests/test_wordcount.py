@@ -79,3 +79,17 @@ def test_build_vocabulary_is_the_same_on_either_counter(tmp_path, tokenizer):
             results.append((vocab.words, vocab.counts.tolist(), vocab.raw_words, None if remap is None else remap.tolist(),
                             raw.getvalue() if remap is not None else b""))
         assert results[0] == results[1]
+
+
+def test_decoded_is_the_words_bytes_decoded():
+    """``decoded`` (straight from the arena, for the vocabulary) gives what decoding each
+    word's bytes gives, bad UTF-8 included."""
+    rng = np.random.default_rng(3)
+    alphabet = np.array([ord(c) for c in "ab\xe9"] + [0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0xFF, 0x80])
+    text = b" ".join(bytes(rng.choice(alphabet, rng.integers(1, 7)).tolist()) for _ in range(3000)) + b"\n"
+    counter = WordCounter()
+    counter.add(text)
+    ids = np.random.default_rng(4).permutation(len(counter))[:2000]
+    words = counter.words()
+    assert counter.decoded(ids) == [words[i].decode("utf-8", "replace") for i in ids]
+    assert any("\ufffd" in w for w in counter.decoded(ids))

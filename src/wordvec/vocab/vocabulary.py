@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import repeat
 from typing import BinaryIO
 
@@ -33,7 +34,13 @@ class Vocabulary:
 
     def __post_init__(self):
         self.counts = np.asarray(self.counts, dtype=np.int64)
-        self.index = {w: i for i, w in enumerate(self.words)}
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Word -> row, built when first asked for: a model looks words up in its
+        ``wv.key_to_index``, so a second dict of the whole vocabulary (112 MiB at 2M words)
+        is not kept unless something needs it (the exact re-encoding after pruning)."""
+        return {w: i for i, w in enumerate(self.words)}
 
     def __len__(self) -> int:
         return len(self.words)
@@ -61,6 +68,11 @@ class _Counter:
 
     def words(self) -> list[bytes]:
         return list(self.ids.keys())
+
+    def decoded(self, ids: np.ndarray) -> list[str]:
+        """The words of ``ids`` as str (bad UTF-8 replaced)."""
+        words = self.words()
+        return [words[i].decode("utf-8", "replace") for i in ids]
 
     def add(self, tokens: list[bytes]) -> np.ndarray:
         ids = np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int32, count=len(tokens))
@@ -135,8 +147,7 @@ def build_vocabulary(
             f"{corpus.name}: no word occurs at least min_count={effective_min} times "
             f"({raw_words} tokens, {n - 1} distinct); lower min_count"
         )
-    words_b = counter.words()
-    words = [words_b[i].decode("utf-8", "replace") for i in order]
+    words = counter.decoded(order)
     vocab = Vocabulary(
         words=words,
         counts=counts[order],
@@ -154,7 +165,7 @@ def build_vocabulary(
 
 def encode_tokens(vocab: Vocabulary, corpus: Corpus, out: BinaryIO) -> None:
     """Second pass (only after pruning): write final ids, -2 at sentence ends, -1 (OOV_ID) out of the vocabulary."""
-    lookup = {w.encode("utf-8"): i for w, i in vocab.index.items()}
+    lookup = {w.encode("utf-8"): i for i, w in enumerate(vocab.words)}
     lookup[SENTENCE_END] = MARKER
     for tokens in corpus.token_blocks():
         # map(dict.get, tokens, repeat(OOV_ID)) stays in C: no Python frame per token
