@@ -143,7 +143,7 @@ def main() -> None:
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=20, help="wordvec on Spark: rounds per epoch")
-    ap.add_argument("--combine", default="sum", choices=["sum", "mean", "row_mean"])
+    ap.add_argument("--combine", default="momentum", choices=["momentum", "sum", "mean", "row_mean"])
     ap.add_argument("--hs", action="store_true", help="wordvec: skip-gram HS (as MLlib) instead of negative sampling")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--memory", default="6g", help="spark.driver.memory (local mode: the executor too)")

@@ -132,6 +132,29 @@ def test_averaging_combines_run_and_undertrain(spark, planted_lines):
     assert loss["sum"][-1]["loss"] < loss["mean"][-1]["loss"]
 
 
+def test_momentum_is_sum_at_one_partition_and_trains_at_eight(spark, planted_lines):
+    """Block momentum (the default) is the sum exactly at 1 partition; at 8 partitions, where
+    the sum's simultaneous deltas overshoot, it trains as one machine does."""
+    import wordvec.spark as ws
+
+    lines, vocab = planted_lines
+    sc = spark.sparkContext
+    a = ws.fit(small(epochs=1), sc.parallelize(lines, 1), spark, rounds_per_epoch=3)
+    b = ws.fit(small(epochs=1), sc.parallelize(lines, 1), spark, rounds_per_epoch=3, combine="sum")
+    for name, arr in a.trained_arrays().items():
+        assert np.array_equal(arr, b.trained_arrays()[name]), name
+    # A high learning rate makes the planted corpus show what a large one does at the
+    # default: eight partitions' deltas of the same rows, added, overshoot (loss ~146).
+    one = small(alpha=0.25, workers=1).fit([x.split() for x in lines])
+    runs = {c: ws.fit(small(alpha=0.25), sc.parallelize(lines, 8), spark, rounds_per_epoch=8, combine=c)
+            for c in ("momentum", "sum")}
+    m, s = runs["momentum"], runs["sum"]
+    assert m.corpus_.describe()["spark"]["partitions"] == 8
+    assert group_purity(m.wv, vocab) >= 0.9, group_purity(m.wv, vocab)
+    assert m.history_[-1]["loss"] < 1.25 * one.history_[-1]["loss"], (m.history_, one.history_)
+    assert s.history_[-1]["loss"] > 5 * one.history_[-1]["loss"], s.history_  # the sum's overshoot
+
+
 def test_dataframe_columns_of_text_and_tokens(spark, planted_lines):
     import wordvec.spark as ws
     from pyspark.sql.types import ArrayType, StringType, StructField, StructType

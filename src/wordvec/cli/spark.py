@@ -21,9 +21,10 @@ COMBINE = ("sum", "mean", "row_mean")  # wordvec.spark.COMBINE (not imported: it
 @click.option("--partitions", type=int, default=None, help="Tasks that train at once [the data's partitions].")
 @click.option("--rounds", "rounds_per_epoch", type=int, default=20, show_default=True,
               help="Weight exchanges (model-averaging rounds) per epoch.")
-@click.option("--combine", type=click.Choice(COMBINE), default="sum", show_default=True,
-              help="How a round's deltas are applied: summed (each token counts once), averaged over "
-                   "partitions, or averaged per row.")
+@click.option("--combine", type=click.Choice(COMBINE), default="momentum", show_default=True,
+              help="How a round's deltas are applied: block momentum (steady state: the sum, without "
+                   "the overshoot of many partitions), summed (each token counts once; overshoots "
+                   "at 4+ partitions), averaged over partitions, or averaged per row.")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Write a checkpoint folder after every round; a run given it again resumes there.")
 @word2vec_options(exclude=("--max-vocab-size", "--workers"))

@@ -60,12 +60,16 @@ def is_native_model(path) -> bool:
     return Path(path).is_dir() and os.path.lexists(Path(path) / "config.json")
 
 
-def save_model_dir(path, config: dict, words, counts, arrays: dict, tags=None) -> None:
+def save_model_dir(path, config: dict, words, counts, arrays: dict, tags=None, extra: dict | None = None) -> None:
     """Write a model folder atomically (all files or none). ``tags``: (keys, document
-    counts) of a model with document vectors."""
+    counts) of a model with document vectors. ``extra``: more float32 arrays a trainer
+    needs to resume (a Spark run's momentum), saved as ``extra-NAME.npy`` in the same swap,
+    so they never disagree with the weights; ``load_model_dir`` ignores them."""
     check_replaceable(Path(path))
     with atomic_directory(path) as tmp:
         _write_model_files(tmp, config, words, counts, arrays, tags)
+        for name, arr in (extra or {}).items():
+            write_npy(tmp / f"extra-{name}.npy", np.ascontiguousarray(arr, dtype=np.float32))
 
 
 def check_replaceable(path: Path) -> None:

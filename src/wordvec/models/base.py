@@ -234,12 +234,14 @@ class EmbeddingModel:
             raise WordvecError("save: the model has no vectors yet; train it first")
         self.write_folder(path, self.config())
 
-    def write_folder(self, path, config: dict) -> None:
+    def write_folder(self, path, config: dict, extra: dict | None = None) -> None:
         """The one writer of model folders (``save`` and checkpoints): vocabulary, the
-        trained arrays and, for a model with document vectors, its tags."""
+        trained arrays and, for a model with document vectors, its tags (``extra``: a
+        trainer's own resume state, see ``save_model_dir``)."""
         from ..formats.native import save_model_dir
 
-        save_model_dir(path, config, self.wv.index_to_key, self.wv.counts, self.trained_arrays(), self.saved_tags())
+        save_model_dir(path, config, self.wv.index_to_key, self.wv.counts, self.trained_arrays(), self.saved_tags(),
+                       extra)
 
     def saved_tags(self):
         """(tags, document counts) to save beside the arrays, or None (word models)."""
