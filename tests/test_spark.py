@@ -339,3 +339,10 @@ def test_no_java_is_one_line(tmp_path, planted_lines):
                         "--master", "local[1]"], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 2, r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith("wordvec: error: spark: cannot start a Spark session")
+
+
+def test_cli_combine_choices_match_the_trainer():
+    from wordvec import spark as trainer
+    from wordvec.cli import spark as cli_spark
+
+    assert cli_spark.COMBINE == trainer.COMBINE

@@ -9,7 +9,7 @@ import click
 from ..errors import ParameterError
 from .train import D, cli_names, word2vec_options
 
-COMBINE = ("sum", "mean", "row_mean")  # wordvec.spark.COMBINE (not imported: it loads Numba)
+COMBINE = ("momentum", "sum", "mean", "row_mean")  # = wordvec.spark.COMBINE (not imported: it loads Numba); a test keeps them equal
 
 
 @click.command("spark-train")
