@@ -99,3 +99,37 @@ def test_empty_and_too_rare(tmp_path):
     r.write_text("a b c\n")
     with pytest.raises(CorpusError, match="min_count=5"):
         build_vocabulary(Corpus(r), min_count=5)
+
+
+def test_encoding_streams_line_ends_and_offsets_across_chunks(tmp_path, monkeypatch):
+    """Line ends and sentence offsets are written chunk by chunk: the files equal np.save's
+    of the whole arrays (empty lines dropped, long lines split, chunk edges anywhere), and
+    the fingerprint is the CRC of the tokens then the line ends."""
+    import zlib
+
+    from wordvec.vocab import encoding
+    from wordvec.vocab.vocabulary import MARKER, OOV_ID
+
+    rng = np.random.default_rng(3)
+    parts = []
+    for _ in range(300):  # lines of 0..40 tokens, some OOV, a few long ones
+        n = int(rng.choice([0, 0, 3, 17, 40, 95]))
+        parts.append(rng.integers(-1, 9, n).astype(np.int32))
+        parts.append(np.array([MARKER], np.int32))
+    stream = np.concatenate(parts)
+    ids_path = tmp_path / "ids.i32"
+    stream.tofile(ids_path)
+    monkeypatch.setattr(encoding, "CHUNK_IDS", 37)
+    enc = encoding.encode_id_stream(ids_path, None, tmp_path / "out", max_sentence_length=30)
+
+    kept = stream[stream != OOV_ID]
+    tokens = kept[kept != MARKER]
+    line_ends = np.concatenate([[0], np.cumsum(kept != MARKER)[kept == MARKER]]).astype(np.int64)
+    bounds = np.unique(np.append(line_ends, tokens.size))
+    offsets = encoding._split_long(bounds, 30)
+    assert np.array_equal(np.fromfile(enc.tokens_path, np.int32), tokens)
+    for path, want in ((enc.lines_path, line_ends), (enc.offsets_path, offsets)):
+        np.save(tmp_path / "want.npy", want)
+        assert path.read_bytes() == (tmp_path / "want.npy").read_bytes()
+    assert enc.n_sentences == offsets.size - 1 and np.diff(offsets).max() <= 30 and np.diff(offsets).min() > 0
+    assert enc.crc == zlib.crc32(line_ends.tobytes(), zlib.crc32(tokens.tobytes()))

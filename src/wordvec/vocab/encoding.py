@@ -7,6 +7,7 @@ are removed (windows span over them, as in the C tool) and sentences longer than
 """
 from __future__ import annotations
 
+import io
 import os
 import zlib
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import write_npy
 from .vocabulary import MARKER, OOV_ID
 
 CHUNK_IDS = 1 << 20  # 4 MiB of ids per step: bounded transient memory
@@ -73,14 +73,21 @@ def encode_id_stream(
     max_sentence_length: int = 10000,
 ) -> EncodedCorpus:
     """Turn a stream of ids (provisional ids with ``remap``, or final ids with -1/-2) into
-    the token file and sentence offsets, chunk by chunk in bounded memory."""
+    the token file, the line ends and the sentence offsets, chunk by chunk in bounded
+    memory: the line ends and offsets are streamed to their files too (a corpus of many
+    short lines has millions of them, and building them whole at the end took several
+    copies' worth of peak memory and left the heap fragmented for the whole training)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     tokens_path = out_dir / "tokens.i32"
     offsets_path = out_dir / "offsets.npy"
-    ends: list[np.ndarray] = []
+    lines_path = out_dir / "lines.npy"
     base = 0
     crc = 0
-    with open(ids_path, "rb") as src, open(tokens_path, "wb") as dst:
+    last = 0  # the last sentence boundary written to the offsets
+    with open(ids_path, "rb") as src, open(tokens_path, "wb") as dst, \
+            _Int64Npy(lines_path) as lines, _Int64Npy(offsets_path) as offsets:
+        lines.write(np.zeros(1, np.int64))
+        offsets.write(np.zeros(1, np.int64))
         while True:
             raw = np.fromfile(src, dtype=np.int32, count=CHUNK_IDS)
             if raw.size == 0:
@@ -89,22 +96,65 @@ def encode_id_stream(
             ids = ids[ids != OOV_ID]
             is_end = ids == MARKER
             is_tok = ~is_end
-            # Sentence end offsets in the output: tokens written before each marker.
-            ends.append(np.cumsum(is_tok, dtype=np.int64)[is_end] + base)
+            # Line end offsets in the output: tokens written before each marker.
+            ends = np.cumsum(is_tok, dtype=np.int64)[is_end] + base
+            lines.write(ends)
+            last = _write_bounds(offsets, ends, last, max_sentence_length)
             tok = ids[is_tok]
             data = tok.astype(np.int32).tobytes()
             crc = zlib.crc32(data, crc)
             dst.write(data)
             base += tok.size
-    n_tokens = base
-    line_ends = np.concatenate([[0]] + ends).astype(np.int64)
-    lines_path = out_dir / "lines.npy"
-    write_npy(lines_path, line_ends)
-    crc = zlib.crc32(line_ends.tobytes(), crc)
-    bounds = np.unique(np.append(line_ends, n_tokens))  # drop empty sentences
-    offsets = _split_long(bounds, max_sentence_length)
-    write_npy(offsets_path, offsets)
-    return EncodedCorpus(tokens_path, offsets_path, n_tokens, offsets.size - 1, lines_path, crc)
+        n_tokens = base
+        _write_bounds(offsets, np.array([n_tokens], np.int64), last, max_sentence_length)
+    # The fingerprint covers the tokens, then the line ends (read back a chunk at a time).
+    ends_all = np.load(lines_path, mmap_mode="r")
+    for i in range(0, ends_all.size, CHUNK_IDS):
+        crc = zlib.crc32(np.ascontiguousarray(ends_all[i:i + CHUNK_IDS]).tobytes(), crc)
+    n_sentences = offsets.count - 1
+    del ends_all
+    return EncodedCorpus(tokens_path, offsets_path, n_tokens, n_sentences, lines_path, crc)
+
+
+def _write_bounds(out: "_Int64Npy", ends: np.ndarray, last: int, max_len: int) -> int:
+    """Append the sentence boundaries that ``ends`` (sorted line ends) add after ``last``:
+    empty sentences dropped, long ones split; returns the new last boundary."""
+    new = ends[np.diff(ends, prepend=last) != 0]
+    if new.size:
+        out.write(_split_long(np.concatenate([[last], new]), max_len)[1:])
+        last = int(new[-1])
+    return last
+
+
+class _Int64Npy:
+    """A 1-D int64 ``.npy`` file written in pieces (the same bytes as ``np.save``): room for
+    the header is kept, and the header is written once the length is known."""
+
+    HEADER = 128  # np.save's header for a 1-D int64 array of any length below 10**40
+
+    def __init__(self, path: Path):
+        self.path, self.count = path, 0
+
+    def __enter__(self):
+        self.f = open(self.path, "wb")
+        self.f.write(b"\0" * self.HEADER)
+        return self
+
+    def write(self, values: np.ndarray) -> None:
+        self.f.write(np.ascontiguousarray(values, dtype=np.int64).tobytes())
+        self.count += values.size
+
+    def __exit__(self, *exc) -> None:
+        with self.f:
+            if exc[0] is not None:
+                return
+            header = io.BytesIO()
+            np.lib.format.write_array_header_1_0(
+                header, {"descr": "<i8", "fortran_order": False, "shape": (self.count,)})
+            if len(header.getvalue()) != self.HEADER:  # cannot happen below 10**40 values
+                raise AssertionError(f"{self.path}: unexpected .npy header size")
+            self.f.seek(0)
+            self.f.write(header.getvalue())
 
 
 def _split_long(bounds: np.ndarray, max_len: int) -> np.ndarray:
