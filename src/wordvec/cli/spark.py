@@ -9,7 +9,8 @@ import click
 from ..errors import ParameterError
 from .train import D, cli_names, word2vec_options
 
-COMBINE = ("momentum", "sum", "mean", "row_mean")  # = wordvec.spark.COMBINE (not imported: it loads Numba); a test keeps them equal
+# wordvec.spark.COMBINE, not imported (it loads Numba); a test keeps the two equal.
+COMBINE = ("momentum", "sum", "mean", "row_mean")
 
 
 @click.command("spark-train")

@@ -107,13 +107,12 @@ def encode_id_stream(
             base += tok.size
         n_tokens = base
         _write_bounds(offsets, np.array([n_tokens], np.int64), last, max_sentence_length)
-    # The fingerprint covers the tokens, then the line ends (read back a chunk at a time).
-    ends_all = np.load(lines_path, mmap_mode="r")
-    for i in range(0, ends_all.size, CHUNK_IDS):
-        crc = zlib.crc32(np.ascontiguousarray(ends_all[i:i + CHUNK_IDS]).tobytes(), crc)
-    n_sentences = offsets.count - 1
-    del ends_all
-    return EncodedCorpus(tokens_path, offsets_path, n_tokens, n_sentences, lines_path, crc)
+    # The fingerprint covers the tokens, then the line ends (read back from their file).
+    with open(lines_path, "rb") as f:
+        f.seek(_Int64Npy.HEADER)
+        while block := f.read(1 << 22):
+            crc = zlib.crc32(block, crc)
+    return EncodedCorpus(tokens_path, offsets_path, n_tokens, offsets.count - 1, lines_path, crc)
 
 
 def _write_bounds(out: "_Int64Npy", ends: np.ndarray, last: int, max_len: int) -> int:
