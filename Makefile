@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[viz,bench,topics,dev,spark]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[viz,bench,topics,dev,spark,ann]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -47,6 +47,7 @@ PLOT_WORDS = Target("viz.plot", "plot_words")
 PHRASES = Target("text.phrases", "Phrases.__init__")
 ALIGN = Target("vectors.align", "align")
 TRANSLATE = Target("vectors.align", "Alignment.translate")
+BUILD_INDEX = Target("vectors.keyed", "KeyedVectors.build_index")
 
 # command -> (the function it calls, {option: parameter}).
 OPTIONS: dict[str, tuple[Target, dict[str, str]]] = {
@@ -69,6 +70,7 @@ OPTIONS: dict[str, tuple[Target, dict[str, str]]] = {
         "--delimiter": "delimiter", "--max-vocab-size": "max_vocab_size", "--standardize": "standardize",
     }),
     "similar": (MOST_SIMILAR, {"--topn": "topn"}),
+    "index": (BUILD_INDEX, {"--recall": "recall", "--nlist": "nlist", "--seed": "seed"}),
     "predict": (PREDICT, {"--topn": "topn", "--method": "method"}),
     "evaluate": (ANALOGIES, {"--restrict-vocab": "restrict_vocab", "--method": "method",
                              "--case-sensitive": "not case_insensitive"}),

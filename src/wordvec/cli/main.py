@@ -79,7 +79,7 @@ def cli():
 # the Spark, topics or tutorial code (tests/test_cli_defaults.py checks this table).
 COMMAND_MODULES = {
     "train": "train", "spark-train": "spark", "phrases": "phrases", "demo": "data", "download": "data",
-    "similar": "query", "analogy": "query", "odd": "query", "predict": "query", "evaluate": "query",
+    "similar": "query", "index": "query", "analogy": "query", "odd": "query", "predict": "query", "evaluate": "query",
     "export": "query", "infer": "doc2vec", "topics": "topics", "align": "align", "translate": "align",
     "plot": "plot", "tutorial": "tutorial",
 }

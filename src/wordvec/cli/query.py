@@ -43,9 +43,11 @@ def _print_pairs(pairs) -> None:
 @click.argument("word")
 @click.option("-n", "--topn", type=int, default=default("similar", "--topn"), show_default=True)
 @click.option("--docs", is_flag=True, help="A doc2vec model: WORD is a document tag; print the nearest tags.")
-def similar(model, word, topn, docs):
+@click.option("--exact", is_flag=True, help="Search every vector even where `wordvec index` saved an approximate index.")
+def similar(model, word, topn, docs, exact):
     """Print the words nearest to WORD (cosine similarity); with --docs, the document tags
-    nearest to the tag WORD."""
+    nearest to the tag WORD. Uses the approximate index that `wordvec index` saved beside
+    MODEL, if any (the similarities printed are exact; a neighbour may be missed)."""
     _check_topn(topn)
     if docs:
         from .doc2vec import load_doc2vec, tag_of
@@ -53,7 +55,37 @@ def similar(model, word, topn, docs):
         dv = load_doc2vec(model).dv
         _print_pairs(dv.most_similar(tag_of(dv, word), topn=topn))
         return
-    _print_pairs(load_vectors(model).most_similar(word, topn=topn))
+    wv = load_vectors(model)
+    if not exact and Path(model).exists():
+        from ..vectors.ann import has_index
+
+        if has_index(model):
+            wv.get_index(word)  # an unknown word is said so before the index is loaded
+            wv.load_index(model)
+    _print_pairs(wv.most_similar(word, topn=topn))
+
+
+@click.command("index")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--recall", type=float, default=default("index", "--recall"), show_default=True,
+              help="Recall@10 against exact search that the index must reach (it picks nprobe to).")
+@click.option("--nlist", type=int, default=None, help="Cells of the inverted file [about sqrt(vocabulary)].")
+@click.option("--seed", type=int, default=default("index", "--seed"), show_default=True)
+def index_command(model, recall, nlist, seed):
+    """Build an approximate nearest-neighbour index for MODEL (faiss: the 'ann' extra) and
+    save it beside it (MODEL/ann/, or FILE.ann/ beside a vectors file); `wordvec similar`
+    then uses it. Worth it from a few hundred thousand words; rebuild after retraining."""
+    import time
+
+    from ..vectors.ann import index_path
+
+    wv = load_vectors(model)
+    t0 = time.perf_counter()
+    ann = wv.build_index(recall=recall, nlist=nlist, seed=seed)
+    built = time.perf_counter() - t0
+    wv.save_index(model)
+    click.echo(f"{index_path(model)}: {ann.rows:,} vectors in {ann.nlist:,} cells, nprobe {ann.nprobe}, "
+               f"recall@10 {ann.recall:.3f} on {ann.recall_queries:,} sample words; built in {built:.1f} s")
 
 
 @click.command()
@@ -229,4 +261,4 @@ def _export_fasttext_bin(model, wv, output, top) -> None:
                        sample=m["t"], ntokens=m["ntokens"])
 
 
-COMMANDS = [similar, analogy, odd, predict, evaluate, export]
+COMMANDS = [similar, index_command, analogy, odd, predict, evaluate, export]

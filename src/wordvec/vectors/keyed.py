@@ -93,6 +93,7 @@ class KeyedVectors:
         self._unit = None
         self._snapshot = None
         self._snapshot_rows = None
+        self.ann_index = None  # an ApproximateIndex (build_index, load_index): exact search without
 
     # ------------------------------------------------------------------ lookup
     def __len__(self):
@@ -152,6 +153,12 @@ class KeyedVectors:
         """All vectors scaled to unit length (zero vectors stay zero); computed once, reused
         until the vectors change."""
         if self._unit is None or self._changed():
+            if self._unit is not None and self.ann_index is not None:
+                import warnings
+
+                warnings.warn("the vectors changed since the approximate index was built: it is dropped "
+                              "and queries are exact until build_index is called again", stacklevel=3)
+                self.ann_index = None
             self.fill_norms(force=True)
         return self._unit
 
@@ -257,14 +264,22 @@ class KeyedVectors:
             topn = min(topn, scores.shape[0] - len(ex))
         return [(self.index_to_key[j], float(scores[j])) for j in top_k(scores, topn)]
 
-    def most_similar(self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None):
+    def most_similar(self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None,
+                     approximate: bool | None = None):
         """Top-``topn`` keys by cosine similarity to the mean of the unit vectors of
         ``positive`` minus ``negative`` (3CosAdd); the input keys are left out.
 
         Terms are keys (str or int), vectors, or ``(term, weight)`` pairs; a single key or
         vector may be given without a list. ``restrict_vocab`` searches only the first
-        (most frequent) keys. ``topn=None`` returns all similarities."""
+        (most frequent) keys. ``topn=None`` returns all similarities.
+
+        With an approximate index (``build_index``, ``load_index``) the search uses it,
+        unless ``approximate=False`` or the query needs every score (``topn=None``,
+        ``restrict_vocab``); ``approximate=True`` insists on it. The similarities returned
+        are exact either way (to float32 rounding); the index may miss a neighbour (its
+        ``recall``)."""
         _check_topn(topn)
+        ann = self._index_for(approximate, topn, restrict_vocab)
         if topn is not None and topn < 1:
             return []
         unit = self.get_normed_vectors()
@@ -274,6 +289,8 @@ class KeyedVectors:
         else:
             idx, vecs, weights = self._weighted_terms(positive, negative)
             mean = self._unit_query((weights[:, None] * vecs).sum(axis=0) / np.abs(weights).sum())
+        if ann is not None:
+            return self._rank_approximate(ann, mean, idx, topn)
         return self._rank(unit[: self._limit(restrict_vocab)] @ mean, idx, topn)
 
     def most_similar_cosmul(self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None):
@@ -295,30 +312,46 @@ class KeyedVectors:
             scores = scores / (np.prod((1 + unit @ self._unit_query(n_vecs).T) / 2, axis=1) + 1e-6)
         return self._rank(scores, idx, topn)
 
-    def similar_by_vector(self, vector, topn: int | None = 10, restrict_vocab: int | None = None):
+    def similar_by_vector(self, vector, topn: int | None = 10, restrict_vocab: int | None = None,
+                          approximate: bool | None = None):
         """Keys nearest to a vector (nothing excluded)."""
         _check_topn(topn)
+        ann = self._index_for(approximate, topn, restrict_vocab)
         v = np.asarray(vector, dtype=np.float32)
         if v.shape != (self.vector_size,):
             raise ParameterError(f"similar_by_vector: expected {self.vector_size} values, found shape {v.shape}")
+        if ann is not None:
+            return self._rank_approximate(ann, self._unit_query(v), (), topn)
         unit = self.get_normed_vectors()[: self._limit(restrict_vocab)]
         return self._rank(unit @ self._unit_query(v), (), topn)
 
-    def similar_by_key(self, key, topn: int | None = 10, restrict_vocab: int | None = None):
+    def similar_by_key(self, key, topn: int | None = 10, restrict_vocab: int | None = None,
+                       approximate: bool | None = None):
         """``most_similar`` of one key."""
-        return self.most_similar(key, topn=topn, restrict_vocab=restrict_vocab)
+        return self.most_similar(key, topn=topn, restrict_vocab=restrict_vocab, approximate=approximate)
 
-    def most_similar_batch(self, words, topn: int = 10, restrict_vocab: int | None = None):
+    def most_similar_batch(self, words, topn: int = 10, restrict_vocab: int | None = None,
+                           approximate: bool | None = None):
         """``most_similar(k)`` for many keys at once: one matrix product and one partial
-        sort for all of them. Returns one list of (key, similarity) per input key."""
+        sort for all of them (or one index search). Returns one list of (key, similarity)
+        per input key."""
         _check_topn(topn)
         check("topn", topn, topn is not None and topn >= 1, ">= 1")
+        ann = self._index_for(approximate, topn, restrict_vocab)
         ids = np.asarray([self.get_index(w) for w in words], np.int64)
         unit = self.get_normed_vectors()
+        if ann is not None and ids.size:
+            rows, scores = ann.search(unit[ids], topn + 1)
+            keep = (rows >= 0) & (rows != ids[:, None])
+            return [[(self.index_to_key[j], float(s)) for j, s in zip(r[k][:topn], sc[k][:topn])]
+                    for r, sc, k in zip(rows, scores, keep)]
         lim = self._limit(restrict_vocab)
+        from .retrieval import block_rows
+
         out = []
-        for start in range(0, len(ids), 1024):
-            q = ids[start : start + 1024]
+        step = block_rows(lim)  # 1,024 queries at once made a 4 GB block on a 1M-word model
+        for start in range(0, len(ids), step):
+            q = ids[start : start + step]
             scores = unit[q] @ unit[:lim].T
             inside = q < lim
             scores[np.flatnonzero(inside), q[inside]] = -np.inf
@@ -337,6 +370,61 @@ class KeyedVectors:
         vecs = unit[[self.get_index(w) for w in words]]
         mean = self._unit_query(vecs.mean(axis=0))
         return words[int(np.argmin(vecs @ mean))]
+
+    # ------------------------------------------------------------------ approximate index
+    def build_index(self, recall: float = 0.95, nlist: int | None = None, queries: int = 1000,
+                    query_rows: int = 100_000, seed: int = 0):
+        """Build an approximate nearest-neighbour index (faiss, the ``ann`` extra) over
+        the unit vectors and use it in ``most_similar``; its ``nprobe`` is the smallest whose
+        recall@10, measured on ``queries`` keys drawn from the first ``query_rows``, reaches
+        ``recall``. Returns it (``self.ann_index``); see ``wordvec.vectors.ann``."""
+        from .ann import ApproximateIndex
+
+        self.ann_index = None
+        self.ann_index = ApproximateIndex.build(self.get_normed_vectors(), recall=recall, nlist=nlist,
+                                                queries=queries, query_rows=query_rows, seed=seed)
+        return self.ann_index
+
+    def save_index(self, path) -> None:
+        """Save the index built by ``build_index``: ``path`` is the model (the index goes
+        to its ``ann/`` folder, or ``FILE.ann/`` beside a vectors file)."""
+        from .ann import index_path
+
+        if self.ann_index is None:
+            raise ParameterError("save_index: no approximate index; call build_index first")
+        self.ann_index.save(index_path(path))
+
+    def load_index(self, path):
+        """Load and use the index saved beside the model ``path`` (or the index folder
+        itself), checked against these vectors. Returns it."""
+        from .ann import ApproximateIndex, index_path
+
+        path = Path(path)
+        folder = path if (path / "config.json").is_file() and not (path / "vocab.tsv").exists() else index_path(path)
+        self.ann_index = ApproximateIndex.load(folder, self.get_normed_vectors())  # kept as it was if refused
+        return self.ann_index
+
+    def _index_for(self, approximate, topn, restrict_vocab):
+        """The index a query should use, or None for exact search."""
+        if approximate is not None and not isinstance(approximate, (bool, np.bool_)):
+            raise ParameterError(f"approximate={approximate!r} is invalid: must be True, False or None")
+        if approximate is False:
+            return None
+        if self.ann_index is not None:
+            self.get_normed_vectors()  # drops the index if the vectors changed since it was built
+        usable = self.ann_index is not None and topn is not None and self._limit(restrict_vocab) == len(self)
+        if approximate and not usable:
+            why = ("no approximate index: call build_index or load_index" if self.ann_index is None
+                   else "the approximate index answers top-n queries over the whole vocabulary only "
+                        "(topn=None and restrict_vocab need exact search)")
+            raise ParameterError(f"approximate=True: {why}")
+        return self.ann_index if usable else None
+
+    def _rank_approximate(self, ann, query: np.ndarray, exclude, topn: int):
+        ex = set(exclude)
+        rows, scores = ann.search(query, topn + len(ex))
+        return [(self.index_to_key[j], float(s)) for j, s in zip(rows[0], scores[0])
+                if j >= 0 and j not in ex][:topn]
 
     def _limit(self, restrict_vocab) -> int:
         if restrict_vocab is None:
@@ -407,8 +495,9 @@ class WordVectors(KeyedVectors):
     _key_name = "word"
     _missing = "not in vocabulary"
 
-    def similar_by_word(self, word, topn: int | None = 10, restrict_vocab: int | None = None):
-        return self.most_similar(word, topn=topn, restrict_vocab=restrict_vocab)
+    def similar_by_word(self, word, topn: int | None = 10, restrict_vocab: int | None = None,
+                        approximate: bool | None = None):
+        return self.most_similar(word, topn=topn, restrict_vocab=restrict_vocab, approximate=approximate)
 
     # ------------------------------------------------------------------ evaluation
     def evaluate_word_analogies(self, analogies, restrict_vocab: int = 30000, case_insensitive: bool = True,
