@@ -21,6 +21,7 @@ from numba import njit
 
 from .blocks import (batch_update, draw_outputs, hidden_update, huffman_outputs, job_alpha, longest_sentence,
                      output_buffers, shrunk_window, subsample)
+from .prefetch import prefetch_negatives, prefetch_row
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -61,6 +62,9 @@ def dbow_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negati
             loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
         if negative > 0:
             k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+            if i + 1 < n:  # the next step's rows, fetched while this one computes (prefetch.py)
+                prefetch_negatives(state, 1 if train_words else 0, negative, neg_thr, neg_alias, syn1neg)
+                prefetch_row(syn1neg, sent[i + 1])
             loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
         if learn_words:
             for c in range(nw):
@@ -113,6 +117,9 @@ def dm_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negative
             loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, learn_outputs)
         if negative > 0:
             k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+            if i + 1 < n:  # the next step's rows, fetched while this one computes (prefetch.py)
+                prefetch_negatives(state, 1, negative, neg_thr, neg_alias, syn1neg)
+                prefetch_row(syn1neg, sent[i + 1])
             loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
         if not dm_mean:  # a summed input shares the error among its parts, as gensim
             for d in range(dim):
@@ -166,6 +173,9 @@ def dm_concat_document(sent, n, tags, syn0, dv, null, syn1, syn1neg, tables, win
             loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, learn_outputs)
         if negative > 0:
             k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+            if i + 1 < n:  # the next step's rows, fetched while this one computes (prefetch.py)
+                prefetch_negatives(state, 0, negative, neg_thr, neg_alias, syn1neg)
+                prefetch_row(syn1neg, sent[i + 1])
             loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
         if learn_tags:
             for t in range(nt):

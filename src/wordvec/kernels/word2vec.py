@@ -4,7 +4,9 @@ shared blocks (``blocks.py``).
 Skip-gram follows Ji et al.'s HogBatch: for one centre word, all context words of its
 window share the same outputs (the centre word and its negative samples, and/or its
 Huffman path), so the updates are small dense matrix products over rows that stay in
-cache, instead of one dot product and two axpys per pair. CBOW averages (or sums) the
+cache, instead of one dot product and two axpys per pair. While a step computes, the next
+step's rows are prefetched (``prefetch.py``: its negatives are the next draws of the
+random stream), which changes no result. CBOW averages (or sums) the
 context and predicts the centre word, as in the C tool.
 
 Every kernel returns (loss_sum, loss_terms, effective_words): the exact summed negative
@@ -18,6 +20,7 @@ from numba import njit
 
 from .blocks import (add_rows, batch_update, draw_outputs, gather_rows, hidden_update, huffman_outputs, job_alpha,
                      longest_sentence, output_buffers, shrunk_window, subsample)
+from .prefetch import prefetch_negatives, prefetch_row
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -57,6 +60,11 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, 
                 loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
             if negative > 0:
                 k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+                if i + 1 < n:  # the next step's rows, fetched while this one computes (x1.12)
+                    prefetch_negatives(state, 1, negative, neg_thr, neg_alias, syn1neg)
+                    prefetch_row(syn1neg, sent[i + 1])
+                    if i + window + 1 < n:
+                        prefetch_row(syn0, sent[i + window + 1])
                 loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
             add_rows(syn0, ctx, nc, dctx)
             terms += nc
@@ -104,6 +112,11 @@ def cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, 
                 loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, True)
             if negative > 0:
                 k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
+                if i + 1 < n:  # as in skipgram_job
+                    prefetch_negatives(state, 1, negative, neg_thr, neg_alias, syn1neg)
+                    prefetch_row(syn1neg, sent[i + 1])
+                    if i + window + 1 < n:
+                        prefetch_row(syn0, sent[i + window + 1])
                 loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, True)
             # As the C tool: every context word receives the whole error (mean and sum).
             for j in range(lo, hi):
