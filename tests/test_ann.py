@@ -211,3 +211,22 @@ def test_cli_index_then_similar_uses_it(indexed, tmp_path):
     assert bad.exit_code == 2 and "recall" in bad.output and "Traceback" not in bad.output
     missing = runner.invoke(cli, ["similar", str(model), "nosuchword"])
     assert missing.exit_code == 2 and "nosuchword" in missing.output
+
+
+def test_cli_index_elsewhere_for_a_read_only_model(indexed, tmp_path):
+    from click.testing import CliRunner
+
+    from wordvec.cli.main import cli
+
+    model = tmp_path / "vectors.bin"
+    indexed.save_word2vec_format(model, binary=True)
+    runner = CliRunner()
+    r = runner.invoke(cli, ["index", str(model), "-o", str(tmp_path / "elsewhere")])
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "vectors.bin.ann").exists() and (tmp_path / "elsewhere" / "config.json").is_file()
+    got = runner.invoke(cli, ["similar", str(model), "w42", "-n", "3", "--index", str(tmp_path / "elsewhere")])
+    assert got.exit_code == 0 and len(got.output.splitlines()) == 3
+    both = runner.invoke(cli, ["similar", str(model), "w42", "--index", str(tmp_path / "elsewhere"), "--exact"])
+    assert both.exit_code == 2 and "choose one" in both.output
+    wrong = runner.invoke(cli, ["similar", str(model), "w42", "--index", str(tmp_path / "nothing")])
+    assert wrong.exit_code == 2 and "no approximate index" in wrong.output

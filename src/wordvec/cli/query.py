@@ -44,7 +44,9 @@ def _print_pairs(pairs) -> None:
 @click.option("-n", "--topn", type=int, default=default("similar", "--topn"), show_default=True)
 @click.option("--docs", is_flag=True, help="A doc2vec model: WORD is a document tag; print the nearest tags.")
 @click.option("--exact", is_flag=True, help="Search every vector even where `wordvec index` saved an approximate index.")
-def similar(model, word, topn, docs, exact):
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+              help="An index saved with `wordvec index -o` [the one beside MODEL, if any].")
+def similar(model, word, topn, docs, exact, index_dir):
     """Print the words nearest to WORD (cosine similarity); with --docs, the document tags
     nearest to the tag WORD. Uses the approximate index that `wordvec index` saved beside
     MODEL, if any (the similarities printed are exact; a neighbour may be missed)."""
@@ -55,13 +57,16 @@ def similar(model, word, topn, docs, exact):
         dv = load_doc2vec(model).dv
         _print_pairs(dv.most_similar(tag_of(dv, word), topn=topn))
         return
+    if exact and index_dir is not None:
+        raise ParameterError("--exact and --index: choose one")
     wv = load_vectors(model)
-    if not exact and Path(model).exists():
-        from ..vectors.ann import has_index
+    if not exact:
+        from ..vectors.ann import has_index, index_path
 
-        if has_index(model):
+        folder = index_dir if index_dir is not None else index_path(model)
+        if index_dir is not None or has_index(model):
             wv.get_index(word)  # an unknown word is said so before the index is loaded
-            wv.load_index(model)
+            wv.load_index(folder)
     _print_pairs(wv.most_similar(word, topn=topn))
 
 
@@ -71,7 +76,10 @@ def similar(model, word, topn, docs, exact):
               help="Recall@10 against exact search that the index must reach (it picks nprobe to).")
 @click.option("--nlist", type=int, default=None, help="Cells of the inverted file [about sqrt(vocabulary)].")
 @click.option("--seed", type=int, default=default("index", "--seed"), show_default=True)
-def index_command(model, recall, nlist, seed):
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Where to save the index [MODEL/ann/, or FILE.ann/ beside a vectors file]; "
+                   "`wordvec similar --index` reads it from there.")
+def index_command(model, recall, nlist, seed, output):
     """Build an approximate nearest-neighbour index for MODEL (faiss: the 'ann' extra) and
     save it beside it (MODEL/ann/, or FILE.ann/ beside a vectors file); `wordvec similar`
     then uses it. Worth it from a few hundred thousand words; rebuild after retraining."""
@@ -80,11 +88,15 @@ def index_command(model, recall, nlist, seed):
     from ..vectors.ann import index_path
 
     wv = load_vectors(model)
+    where = output if output is not None else index_path(model)
+    from ..atomic import check_writable
+
+    check_writable(where, folder=True)  # before the build, not after it
     t0 = time.perf_counter()
     ann = wv.build_index(recall=recall, nlist=nlist, seed=seed)
     built = time.perf_counter() - t0
-    wv.save_index(model)
-    click.echo(f"{index_path(model)}: {ann.rows:,} vectors in {ann.nlist:,} cells, nprobe {ann.nprobe}, "
+    ann.save(where)
+    click.echo(f"{where}: {ann.rows:,} vectors in {ann.nlist:,} cells, nprobe {ann.nprobe}, "
                f"recall@10 {ann.recall:.3f} on {ann.recall_queries:,} sample words; built in {built:.1f} s")
 
 
