@@ -10,9 +10,9 @@ they were slower here, the decoding cost more than the memory traffic it saved).
 ``nprobe`` is not guessed: ``build`` measures recall@10 against exact search on sample
 queries and keeps the smallest ``nprobe`` that reaches the target. The queries are drawn
 from the ``query_rows`` most frequent words (100,000 by default): the words people look
-up. The measured recall is saved with the index. Rare words seen a few times have vectors
-close to their random start and no true neighbours to find; recall on them is lower
-(docs/performance.md has the figures), and ``approximate=False`` is exact for any query.
+up. The measured recall is saved with the index. Words seen once or twice barely move
+from their start and crowd together, so their ten nearest are near-ties; recall on them is
+lower (docs/performance.md has the figures), and ``approximate=False`` is exact for any query.
 
 Saved as plain arrays (``.npy``) and a ``config.json``: the centroids and each row's cell;
 never faiss's own serialisation, whose parser would allocate from a stranger's header.
