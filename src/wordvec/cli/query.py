@@ -43,7 +43,8 @@ def _print_pairs(pairs) -> None:
 @click.argument("word")
 @click.option("-n", "--topn", type=int, default=default("similar", "--topn"), show_default=True)
 @click.option("--docs", is_flag=True, help="A doc2vec model: WORD is a document tag; print the nearest tags.")
-@click.option("--exact", is_flag=True, help="Search every vector even where `wordvec index` saved an approximate index.")
+@click.option("--exact", is_flag=True,
+              help="Search every vector even where `wordvec index` saved an approximate index.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
               help="An index saved with `wordvec index -o` [the one beside MODEL, if any].")
 def similar(model, word, topn, docs, exact, index_dir):
@@ -85,12 +86,11 @@ def index_command(model, recall, nlist, seed, output):
     then uses it. Worth it from a few hundred thousand words; rebuild after retraining."""
     import time
 
+    from ..atomic import check_writable
     from ..vectors.ann import index_path
 
     wv = load_vectors(model)
     where = output if output is not None else index_path(model)
-    from ..atomic import check_writable
-
     check_writable(where, folder=True)  # before the build, not after it
     t0 = time.perf_counter()
     ann = wv.build_index(recall=recall, nlist=nlist, seed=seed)

@@ -21,7 +21,7 @@ from numba import njit
 
 from .blocks import (batch_update, draw_outputs, hidden_update, huffman_outputs, job_alpha, longest_sentence,
                      output_buffers, shrunk_window, subsample)
-from .prefetch import prefetch_negatives, prefetch_row
+from .prefetch import prefetch_outputs
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -63,8 +63,7 @@ def dbow_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negati
         if negative > 0:
             k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
             if i + 1 < n:  # the next step's rows, fetched while this one computes (prefetch.py)
-                prefetch_negatives(state, 1 if train_words else 0, negative, neg_thr, neg_alias, syn1neg)
-                prefetch_row(syn1neg, sent[i + 1])
+                prefetch_outputs(state, 1 if train_words else 0, sent[i + 1], negative, neg_thr, neg_alias, syn1neg)
             loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, learn_outputs)
         if learn_words:
             for c in range(nw):
@@ -118,8 +117,7 @@ def dm_document(sent, n, tags, syn0, dv, syn1, syn1neg, tables, window, negative
         if negative > 0:
             k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
             if i + 1 < n:  # the next step's rows, fetched while this one computes (prefetch.py)
-                prefetch_negatives(state, 1, negative, neg_thr, neg_alias, syn1neg)
-                prefetch_row(syn1neg, sent[i + 1])
+                prefetch_outputs(state, 1, sent[i + 1], negative, neg_thr, neg_alias, syn1neg)
             loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
         if not dm_mean:  # a summed input shares the error among its parts, as gensim
             for d in range(dim):
@@ -174,8 +172,7 @@ def dm_concat_document(sent, n, tags, syn0, dv, null, syn1, syn1neg, tables, win
         if negative > 0:
             k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
             if i + 1 < n:  # the next step's rows, fetched while this one computes (prefetch.py)
-                prefetch_negatives(state, 0, negative, neg_thr, neg_alias, syn1neg)
-                prefetch_row(syn1neg, sent[i + 1])
+                prefetch_outputs(state, 0, sent[i + 1], negative, neg_thr, neg_alias, syn1neg)
             loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, learn_outputs)
         if learn_tags:
             for t in range(nt):

@@ -21,7 +21,7 @@ from numba import njit
 
 from .blocks import (add_subword_rows, batch_update, draw_outputs, hidden_update, huffman_outputs, subword_mean, subword_sum,
                      job_alpha, longest_sentence, output_buffers, shrunk_window, subsample)
-from .prefetch import prefetch_negatives, prefetch_row
+from .prefetch import prefetch_outputs
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 
@@ -135,8 +135,7 @@ def fasttext_sg_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg, t
                 if negative > 0:
                     k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
                     if i + 1 < n:  # the next step's rows, fetched while this one computes (prefetch.py)
-                        prefetch_negatives(state, 1, negative, neg_thr, neg_alias, syn1neg)
-                        prefetch_row(syn1neg, sent[i + 1])
+                        prefetch_outputs(state, 1, sent[i + 1], negative, neg_thr, neg_alias, syn1neg)
                     loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
                 for c in range(nc):
                     for d in range(dim):
@@ -204,8 +203,7 @@ def fasttext_cbow_job(tokens, bounds, syn0, ngrams, ptr, rows_of, syn1, syn1neg,
                 if negative > 0:
                     k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
                     if i + 1 < n:  # the next step's rows, fetched while this one computes (prefetch.py)
-                        prefetch_negatives(state, 1, negative, neg_thr, neg_alias, syn1neg)
-                        prefetch_row(syn1neg, sent[i + 1])
+                        prefetch_outputs(state, 1, sent[i + 1], negative, neg_thr, neg_alias, syn1neg)
                     loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, True)
                 for j in range(lo, hi):
                     if j != i:

@@ -4,7 +4,7 @@ one computes, so that their cache misses overlap with arithmetic.
 Most of a skip-gram step's time is spent waiting for rows of the output matrix (the
 negatives are drawn at random from the whole vocabulary), not on the multiply-adds. The
 next step's negatives are known in advance: they are the next draws of the job's random
-stream, so ``prefetch_negatives`` draws them on a copy of the state and fetches their
+stream, so ``prefetch_outputs`` draws them on a copy of the state and fetches their
 rows. Nothing is written and the real state does not move, so results are bit for bit
 those of the kernel without it (tests/test_engine_identity.py).
 
@@ -52,9 +52,11 @@ def prefetch_row(weights, w):
 
 
 @njit(nogil=True, inline="always")
-def prefetch_negatives(state, skip, negative, neg_thr, neg_alias, weights):
-    """Prefetch the rows of the ``negative`` noise words drawn after ``skip`` more draws of
-    ``state`` (the next centre word's window draw), as ``draw_outputs`` will draw them."""
+def prefetch_outputs(state, skip, centre, negative, neg_thr, neg_alias, weights):
+    """Prefetch the next step's output rows: the next centre word's own, and those of the
+    ``negative`` noise words drawn after ``skip`` more draws of ``state`` (the next centre
+    word's window draw), as ``draw_outputs`` will draw them."""
+    prefetch_row(weights, centre)
     for _ in range(skip):
         state, _ = next_random(state)
     for _ in range(negative):

@@ -20,7 +20,7 @@ from numba import njit
 
 from .blocks import (add_rows, batch_update, draw_outputs, gather_rows, hidden_update, huffman_outputs, job_alpha,
                      longest_sentence, output_buffers, shrunk_window, subsample)
-from .prefetch import prefetch_negatives, prefetch_row
+from .prefetch import prefetch_outputs, prefetch_row
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -61,8 +61,7 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, 
             if negative > 0:
                 k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
                 if i + 1 < n:  # the next step's rows, fetched while this one computes (x1.12)
-                    prefetch_negatives(state, 1, negative, neg_thr, neg_alias, syn1neg)
-                    prefetch_row(syn1neg, sent[i + 1])
+                    prefetch_outputs(state, 1, sent[i + 1], negative, neg_thr, neg_alias, syn1neg)
                     if i + window + 1 < n:
                         prefetch_row(syn0, sent[i + window + 1])
                 loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
@@ -113,8 +112,7 @@ def cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, 
             if negative > 0:
                 k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
                 if i + 1 < n:  # as in skipgram_job
-                    prefetch_negatives(state, 1, negative, neg_thr, neg_alias, syn1neg)
-                    prefetch_row(syn1neg, sent[i + 1])
+                    prefetch_outputs(state, 1, sent[i + 1], negative, neg_thr, neg_alias, syn1neg)
                     if i + window + 1 < n:
                         prefetch_row(syn0, sent[i + window + 1])
                 loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, True)

@@ -176,7 +176,7 @@ class ApproximateIndex:
         from ..atomic import atomic_directory, write_npy
 
         path = Path(path)
-        if path.is_dir() and any(path.iterdir()) and not _is_index(path):
+        if path.is_dir() and any(path.iterdir()) and not is_index(path):
             raise WordvecError(f"{path}: is a folder that is not a wordvec approximate index; refusing to "
                                    "replace it (saving replaces the whole folder)")
         config = {"format": FORMAT, "version": VERSION, "method": METHOD, "rows": self.rows, "dim": self.dim,
@@ -261,10 +261,11 @@ def _faiss_index(centroids, cells, unit, nprobe: int):
     return index
 
 
-def _is_index(path: Path) -> bool:
-    """True when ``path`` holds a config.json of an index (any version): one may be replaced."""
+def is_index(path) -> bool:
+    """True when ``path`` holds a config.json of an index (any version): one may be read,
+    or replaced."""
     try:
-        file = path / "config.json"
+        file = Path(path) / "config.json"
         return file.stat().st_size < 1 << 16 and json.loads(file.read_text(encoding="utf-8")).get("format") == FORMAT
     except (OSError, UnicodeDecodeError, ValueError, AttributeError):
         return False

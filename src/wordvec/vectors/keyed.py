@@ -380,7 +380,7 @@ class KeyedVectors:
         ``recall``. Returns it (``self.ann_index``); see ``wordvec.vectors.ann``."""
         from .ann import ApproximateIndex
 
-        self.ann_index = None
+        # Assigned only once built: a refused build leaves the previous index in use.
         self.ann_index = ApproximateIndex.build(self.get_normed_vectors(), recall=recall, nlist=nlist,
                                                 queries=queries, query_rows=query_rows, seed=seed)
         return self.ann_index
@@ -397,10 +397,9 @@ class KeyedVectors:
     def load_index(self, path):
         """Load and use the index saved beside the model ``path`` (or the index folder
         itself), checked against these vectors. Returns it."""
-        from .ann import ApproximateIndex, index_path
+        from .ann import ApproximateIndex, index_path, is_index
 
-        path = Path(path)
-        folder = path if (path / "config.json").is_file() and not (path / "vocab.tsv").exists() else index_path(path)
+        folder = Path(path) if is_index(path) else index_path(path)
         self.ann_index = ApproximateIndex.load(folder, self.get_normed_vectors())  # kept as it was if refused
         return self.ann_index
 
