@@ -103,6 +103,36 @@ def test_deterministic_for_a_seed_and_layout(spark, planted_lines):
         assert not np.array_equal(a, c)
 
 
+def test_weight_exchanges_give_the_same_model(spark, planted_lines):
+    """The weight server (the default) and Spark broadcasts carry the same bytes: same model."""
+    import wordvec.spark as ws
+
+    lines, _ = planted_lines
+    rdd = spark.sparkContext.parallelize(lines, 2)
+    served = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=3)
+    broadcast = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=3, exchange="broadcast")
+    for name, a in served.trained_arrays().items():
+        assert np.array_equal(a, broadcast.trained_arrays()[name]), name
+    with pytest.raises(ParameterError, match="exchange='pigeon' is invalid"):
+        ws.fit(small(), rdd, spark, exchange="pigeon")
+
+
+def test_weight_server_serves_raw_arrays_to_its_own_run_only():
+    from wordvec.spark.exchange import WeightServer, fetch
+
+    a, b = np.arange(12, dtype=np.float32).reshape(3, 4), np.ones((2, 4), np.float32)
+    with WeightServer("127.0.0.1") as server:
+        server.publish(7, [a, b])
+        got = fetch(server.address, server.token, 7, [(3, 4), (2, 4)])
+        assert np.array_equal(got[0], a) and np.array_equal(got[1], b)
+        with pytest.raises(OSError, match="no longer serves round 6"):
+            fetch(server.address, server.token, 6, [(3, 4), (2, 4)])
+        with pytest.raises(OSError, match="sent 48 bytes for a"):  # shapes are checked, not trusted
+            fetch(server.address, server.token, 7, [(4, 4), (2, 4)])
+        with pytest.raises(OSError):  # another run's token: the server says nothing
+            fetch(server.address, b"x" * 16, 7, [(3, 4), (2, 4)])
+
+
 def test_killed_task_is_retried_with_the_same_result(spark, planted_lines, tmp_path, monkeypatch):
     """A Python worker killed mid-task (after training one of its jobs on its private copy)
     costs a retried task, not the run, and the model is bit for bit an unbroken run's."""
@@ -345,4 +375,4 @@ def test_cli_combine_choices_match_the_trainer():
     from wordvec import spark as trainer
     from wordvec.cli import spark as cli_spark
 
-    assert cli_spark.COMBINE == trainer.COMBINE
+    assert cli_spark.COMBINE == trainer.COMBINE and cli_spark.EXCHANGE == trainer.EXCHANGE

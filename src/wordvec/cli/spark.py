@@ -9,8 +9,9 @@ import click
 from ..errors import ParameterError
 from .train import D, cli_names, word2vec_options
 
-# wordvec.spark.COMBINE, not imported (it loads Numba); a test keeps the two equal.
+# wordvec.spark.COMBINE and EXCHANGE, not imported (it loads Numba); a test keeps them equal.
 COMBINE = ("momentum", "sum", "mean", "row_mean")
+EXCHANGE = ("server", "broadcast")
 
 
 @click.command("spark-train")
@@ -26,13 +27,17 @@ COMBINE = ("momentum", "sum", "mean", "row_mean")
               help="How a round's deltas are applied: block momentum (steady state: the sum, without "
                    "the overshoot of many partitions), summed (each token counts once; overshoots "
                    "at 4+ partitions), averaged over partitions, or averaged per row.")
+@click.option("--exchange", type=click.Choice(EXCHANGE), default="server", show_default=True,
+              help="How each round's weights reach the tasks: read over TCP from the driver "
+                   "(executors must reach the driver's host), or Spark broadcasts (slower).")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Write a checkpoint folder after every round; a run given it again resumes there.")
 @word2vec_options(exclude=("--max-vocab-size", "--workers"))
 @click.option("--max-sentence-length", type=int, default=D("--max-sentence-length"), show_default=True,
               help="Longer lines are split into chunks.")
 @click.option("-q", "--quiet", is_flag=True, help="No per-round lines or summary.")
-def spark_train(corpus, output, master, partitions, rounds_per_epoch, combine, checkpoint, quiet, **params):
+def spark_train(corpus, output, master, partitions, rounds_per_epoch, combine, exchange, checkpoint, quiet,
+                **params):
     """Train word2vec on Spark from CORPUS (paths Spark can read: files, folders, .gz/.bz2,
     hdfs://, s3a://; one sentence per line) and write the model folder. Also runs under
     spark-submit: spark-submit "$(python -m wordvec.spark --path)" CORPUS -o MODEL."""
@@ -56,7 +61,7 @@ def spark_train(corpus, output, master, partitions, rounds_per_epoch, combine, c
     session.sparkContext.setLogLevel("ERROR")
     try:
         wspark.fit(model, list(corpus), session, partitions=partitions, rounds_per_epoch=rounds_per_epoch,
-                   combine=combine, checkpoint=checkpoint, verbose=not quiet)
+                   combine=combine, checkpoint=checkpoint, verbose=not quiet, exchange=exchange)
     except ParameterError as e:
         raise ParameterError(cli_names(str(e)).replace("--rounds-per-epoch=", "--rounds=")) from None
     model.save(output)

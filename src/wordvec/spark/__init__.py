@@ -34,6 +34,7 @@ from ..params import check_int
 from . import tasks
 
 COMBINE = ("momentum", "sum", "mean", "row_mean")
+EXCHANGE = ("server", "broadcast")
 
 
 def require_pyspark():
@@ -179,7 +180,7 @@ def count_vocabulary(numbered, model, name: str):
 
 
 # ---------------------------------------------------------------------- training
-def _check(model, partitions, rounds_per_epoch, combine):
+def _check(model, partitions, rounds_per_epoch, combine, exchange):
     from ..models.word2vec import Word2Vec
 
     if type(model) is not Word2Vec:
@@ -193,10 +194,13 @@ def _check(model, partitions, rounds_per_epoch, combine):
     check_int("rounds_per_epoch", rounds_per_epoch, 1)
     if combine not in COMBINE:
         raise ParameterError(f"combine={combine!r} is invalid: must be one of {', '.join(COMBINE)}")
+    if exchange not in EXCHANGE:
+        raise ParameterError(f"exchange={exchange!r} is invalid: must be one of {', '.join(EXCHANGE)}")
 
 
 def fit(model, data, spark=None, column: str | None = None, partitions: int | None = None,
-        rounds_per_epoch: int = 20, combine: str = "momentum", checkpoint=None, verbose: bool = False):
+        rounds_per_epoch: int = 20, combine: str = "momentum", checkpoint=None, verbose: bool = False,
+        exchange: str = "server"):
     """Train ``model`` (a ``Word2Vec``, skip-gram or CBOW, negative sampling and/or HS) on Spark
     and return it, trained: ``model.wv``, ``save``, queries and exports work as usual.
 
@@ -220,14 +224,20 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     ``"row_mean"`` (each row's deltas averaged over the partitions that changed it).
     ``checkpoint``: a folder written (a native model folder) after every round; a run given
     the folder of an unfinished run with the same data and layout resumes after its last round.
+    ``exchange``: how each round's weights reach the tasks: ``"server"`` (the default: each
+    task reads them over TCP from a thread in the driver, raw float32 bytes, once per Python
+    worker and round; the executors must be able to open a connection to the driver's host,
+    as they do for Spark's own driver ports) or ``"broadcast"`` (Spark broadcasts, in 64 MiB
+    row blocks: slower, but needs no connection to the driver beyond Spark's).
     """
     from ..vectors.keyed import WordVectors
 
-    _check(model, partitions, rounds_per_epoch, combine)
+    _check(model, partitions, rounds_per_epoch, combine, exchange)
     if spark is None:
         spark = session()
     sc = spark.sparkContext
     t_start = time.perf_counter()
+    server = None
     try:
         rdd, name = lines_rdd(data, spark, column, partitions)
         P = rdd.getNumPartitions()
@@ -283,13 +293,20 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         from ..train.schedule import Schedule
 
         sched = Schedule(n_tokens, model.epochs, model.effective_alpha, model.min_alpha, model.seed)
+        if exchange == "server":
+            from .exchange import WeightServer
+
+            import socket
+
+            server = WeightServer(sc.getConf().get("spark.driver.host", None) or socket.gethostname())
         for epoch in range(start[0], model.epochs):
             t_epoch = time.perf_counter()
             sums = list(model.partial_epoch_.get("sums", [0.0, 0, 0, 0])) if epoch == start[0] and start[1] else \
                 [0.0, 0, 0, 0]
             for r in range(start[1] if epoch == start[0] else 0, rounds):
                 lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
-                stats = _round(sc, jobs_rdd, arrays, counts_bc, cfg, epoch, lo, hi, P, combine, momentum)
+                stats = _round(sc, jobs_rdd, arrays, counts_bc, cfg, epoch, lo, hi, P, combine, momentum, server,
+                               epoch * rounds + r)
                 for k in range(4):
                     sums[k] += stats[k]
                 if not np.isfinite(stats[0]) or not all(np.isfinite(a).all() for a in arrays.values()):
@@ -322,22 +339,32 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         if type(e).__module__.startswith(("py4j", "pyspark")):
             raise WordvecError(f"spark: {_first_line(e)}") from None
         raise
+    finally:
+        if server is not None:
+            server.close()
     model.wv = WordVectors(vocab.words, model.wv.vectors, vocab.counts)
     model.spark_seconds_ = time.perf_counter() - t_start
     return model
 
 
-def _round(sc, jobs_rdd, arrays: dict, counts_bc, cfg, epoch, lo, hi, P, combine, momentum: dict):
-    """One round: broadcast the weights (row blocks), train, apply the combined deltas."""
-    weights_bc = {name: [sc.broadcast(np.ascontiguousarray(b)) for b in tasks.split_rows(a)]
-                  for name, a in arrays.items()}
+def _round(sc, jobs_rdd, arrays: dict, counts_bc, cfg, epoch, lo, hi, P, combine, momentum: dict, server,
+           round_no: int):
+    """One round: publish the weights (or broadcast them in row blocks), train, apply the
+    combined deltas."""
+    if server is not None:
+        server.publish(round_no, list(arrays.values()))
+        weights = ("server", server.address, server.token, round_no, {k: a.shape for k, a in arrays.items()})
+        blocks_bc = []
+    else:
+        weights = {name: [sc.broadcast(np.ascontiguousarray(b)) for b in tasks.split_rows(a)]
+                   for name, a in arrays.items()}
+        blocks_bc = [bc for blocks in weights.values() for bc in blocks]
     try:
         results = jobs_rdd.mapPartitionsWithIndex(
-            lambda p, part: tasks.train_partition(p, part, weights_bc, counts_bc, cfg, epoch, lo, hi)).collect()
+            lambda p, part: tasks.train_partition(p, part, weights, counts_bc, cfg, epoch, lo, hi)).collect()
     finally:
-        for blocks in weights_bc.values():
-            for bc in blocks:
-                bc.destroy()
+        for bc in blocks_bc:
+            bc.destroy()
     stats = [0.0, 0, 0, 0]
     touched = {name: np.zeros(a.shape[0], np.int32) for name, a in arrays.items()} if combine == "row_mean" else None
     acc = {name: np.zeros_like(a) for name, a in arrays.items()} if combine == "row_mean" else None

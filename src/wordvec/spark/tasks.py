@@ -16,6 +16,7 @@ from ..kernels.word2vec import cbow_job, skipgram_job
 from ..text.corpus import _sentence_bytes
 from ..text.standardize import Standardizer
 from ..train.schedule import Schedule
+from . import exchange
 
 BLOCK_BYTES = 64 << 20  # weights travel in row blocks of at most 64 MiB (never one 2 GB byte array)
 
@@ -150,14 +151,33 @@ def _tables(key, counts_bc, sample, negative, ns_exponent, hs):
     return _TABLES[key]
 
 
-def train_partition(p: int, partition, weights_bc: dict, counts_bc, cfg: dict, epoch: int, lo: int, hi: int):
-    """Train partition ``p``'s jobs with labels in [lo, hi) on a private copy of the broadcast
-    weights; yield the delta of the rows that changed, in row blocks, then the loss sums.
+_FETCHED: dict = {}  # per Python worker: the last round's weights, for its other tasks of that round
+
+
+def round_weights(weights) -> dict:
+    """The round's weights as {name: row blocks}, read-only: from Spark broadcasts
+    ({name: [Broadcast]}), or fetched from the driver's weight server
+    (("server", address, token, round, {name: shape})) once per Python worker and round."""
+    if isinstance(weights, dict):
+        return {name: [bc.value for bc in blocks] for name, blocks in weights.items()}
+    _, address, token, round_no, shapes = weights
+    key = (token, round_no)
+    if key not in _FETCHED:
+        _FETCHED.clear()  # the previous round's copy goes before this one arrives
+        arrays = exchange.fetch(address, token, round_no, list(shapes.values()))
+        _FETCHED[key] = {name: [a] for name, a in zip(shapes, arrays)}
+    return _FETCHED[key]
+
+
+def train_partition(p: int, partition, weights, counts_bc, cfg: dict, epoch: int, lo: int, hi: int):
+    """Train partition ``p``'s jobs with labels in [lo, hi) on a private copy of the round's
+    weights (``round_weights``); yield the delta of the rows that changed, in row blocks,
+    then the loss sums.
 
     Each job's learning-rate span and seed follow from its position in the corpus
     (``Schedule``), as on one machine."""
     jobs = [j for part in partition for j in part if lo <= j[0] < hi]
-    old = {name: [bc.value for bc in blocks] for name, blocks in weights_bc.items()}
+    old = round_weights(weights)
     new = {name: np.concatenate(blocks) if len(blocks) > 1 else np.array(blocks[0]) for name, blocks in old.items()}
     d = cfg["vector_size"]
     dummy = np.zeros((1, d), np.float32)
