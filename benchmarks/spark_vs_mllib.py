@@ -70,13 +70,13 @@ def run_wordvec_spark(corpus: Path, spark, args, partitions: int) -> dict:
 
     t0 = time.perf_counter()
     m = ws.fit(Word2Vec(**params(args)), str(corpus), spark, partitions=partitions, rounds_per_epoch=args.rounds,
-               combine=args.combine)
+               combine=args.combine, exchange=args.exchange)
     t2 = time.perf_counter()
     train_s = sum(h["seconds"] for h in m.history_)
     n = m.vocab_.raw_words
     return {"tool": "wordvec-spark", "partitions": partitions, "words": m.wv.index_to_key, "vectors": m.wv.vectors,
             "vocab_s": (t2 - t0) - train_s, "train_s": train_s, "tokens": n, "rounds": m.history_[0]["rounds"],
-            "combine": args.combine}
+            "combine": args.combine, "exchange": args.exchange}
 
 
 def run_mllib(corpus: Path, spark, args, partitions: int) -> dict:
@@ -144,6 +144,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=20, help="wordvec on Spark: rounds per epoch")
     ap.add_argument("--combine", default="momentum", choices=["momentum", "sum", "mean", "row_mean"])
+    ap.add_argument("--exchange", default="auto", choices=["auto", "barrier", "server", "broadcast"],
+                    help="wordvec on Spark: how rounds run and weights travel")
     ap.add_argument("--hs", action="store_true", help="wordvec: skip-gram HS (as MLlib) instead of negative sampling")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--memory", default="6g", help="spark.driver.memory (local mode: the executor too)")

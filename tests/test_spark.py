@@ -104,15 +104,18 @@ def test_deterministic_for_a_seed_and_layout(spark, planted_lines):
 
 
 def test_weight_exchanges_give_the_same_model(spark, planted_lines):
-    """The weight server (the default) and Spark broadcasts carry the same bytes: same model."""
+    """A barrier job (auto at 2 partitions on local[2]), a job per round with the weight
+    server, and Spark broadcasts: the same bytes, combined in the same order, the same model."""
     import wordvec.spark as ws
 
     lines, _ = planted_lines
     rdd = spark.sparkContext.parallelize(lines, 2)
-    served = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=3)
-    broadcast = ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=3, exchange="broadcast")
-    for name, a in served.trained_arrays().items():
-        assert np.array_equal(a, broadcast.trained_arrays()[name]), name
+    models = {x: ws.fit(small(epochs=2), rdd, spark, rounds_per_epoch=3, exchange=x)
+              for x in ("auto", "barrier", "server", "broadcast")}
+    for x, m in models.items():
+        for name, a in models["barrier"].trained_arrays().items():
+            assert np.array_equal(a, m.trained_arrays()[name]), (x, name)
+        assert [h["loss"] for h in m.history_] == [h["loss"] for h in models["barrier"].history_]
     with pytest.raises(ParameterError, match="exchange='pigeon' is invalid"):
         ws.fit(small(), rdd, spark, exchange="pigeon")
 
@@ -131,6 +134,54 @@ def test_weight_server_serves_raw_arrays_to_its_own_run_only():
             fetch(server.address, server.token, 7, [(4, 4), (2, 4)])
         with pytest.raises(OSError):  # another run's token: the server says nothing
             fetch(server.address, b"x" * 16, 7, [(3, 4), (2, 4)])
+
+
+def test_weight_server_collects_pushed_results_in_partition_order():
+    import threading
+
+    from wordvec.spark.exchange import WeightServer, fetch, push
+
+    a = np.zeros((5, 3), np.float32)
+    with WeightServer("127.0.0.1") as server:
+        server.publish(4, [a, a])
+        d = np.ones((2, 3), np.float32)
+        for p in (1, 0, 1):  # partition 1 twice: a restarted task's copy replaces the first
+            push(server.address, server.token, 4, p, [("delta", "b", np.array([0, 4]), d * (p + 1)),
+                                                       ("stats", p, 0.5, 2, 3, 4)], ["a", "b"])
+        items = server.results(4, 2)
+        deltas = [it for it in items if it[0] == "delta"]
+        assert [it[1] for it in deltas] == [1, 1] and deltas[0][3][0, 0] == 1 and deltas[1][3][0, 0] == 2
+        assert [it[2:] for it in items if it[0] == "stats"] == [(0.5, 2, 3, 4)] * 2
+        with pytest.raises(OSError):  # a row outside the array: refused, not applied
+            push(server.address, server.token, 4, 0, [("delta", "a", np.array([5]), d[:1]),
+                                                       ("stats", 0, 0.0, 0, 0, 0)], ["a", "b"])
+        # a task waiting for the next round gets it when it is published, then "finished"
+        got = []
+        t = threading.Thread(target=lambda: got.append(fetch(server.address, server.token, 5, [(5, 3)] * 2,
+                                                             at_least=True)))
+        t.start()
+        server.publish(5, [a + 1, a])
+        t.join(10)
+        assert got[0][0] == 5 and got[0][1][0][0, 0] == 1
+        server.finish()
+        assert fetch(server.address, server.token, 6, [(5, 3)] * 2, at_least=True) is None
+
+
+def test_delta_kernels_match_numpy():
+    from wordvec.kernels.deltas import add_scaled_rows, changed_rows, row_deltas
+
+    rng = np.random.default_rng(0)
+    old = rng.random((50, 7), dtype=np.float32)
+    new = old.copy()
+    new[[3, 17, 49], [0, 6, 2]] += 1
+    rows = changed_rows(new, old)
+    assert rows.tolist() == [3, 17, 49]
+    assert np.array_equal(row_deltas(new, old, rows), new[rows] - old[rows])
+    target = old.copy()
+    add_scaled_rows(target, rows, new[rows] - old[rows], np.float32(0.5))
+    expect = old.copy()
+    expect[rows] += (new[rows] - old[rows]) * np.float32(0.5)
+    assert np.array_equal(target, expect)
 
 
 def test_killed_task_is_retried_with_the_same_result(spark, planted_lines, tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ from .train import D, cli_names, word2vec_options
 
 # wordvec.spark.COMBINE and EXCHANGE, not imported (it loads Numba); a test keeps them equal.
 COMBINE = ("momentum", "sum", "mean", "row_mean")
-EXCHANGE = ("server", "broadcast")
+EXCHANGE = ("auto", "barrier", "server", "broadcast")
 
 
 @click.command("spark-train")
@@ -27,9 +27,10 @@ EXCHANGE = ("server", "broadcast")
               help="How a round's deltas are applied: block momentum (steady state: the sum, without "
                    "the overshoot of many partitions), summed (each token counts once; overshoots "
                    "at 4+ partitions), averaged over partitions, or averaged per row.")
-@click.option("--exchange", type=click.Choice(EXCHANGE), default="server", show_default=True,
-              help="How each round's weights reach the tasks: read over TCP from the driver "
-                   "(executors must reach the driver's host), or Spark broadcasts (slower).")
+@click.option("--exchange", type=click.Choice(EXCHANGE), default="auto", show_default=True,
+              help="How rounds run: one barrier job whose tasks stay and exchange weights with the "
+                   "driver over TCP, one job per round with weights over TCP, or with Spark "
+                   "broadcasts (slowest); auto: barrier when the partitions fit the cluster's slots.")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Write a checkpoint folder after every round; a run given it again resumes there.")
 @word2vec_options(exclude=("--max-vocab-size", "--workers"))

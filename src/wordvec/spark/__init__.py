@@ -31,10 +31,11 @@ import numpy as np
 
 from ..errors import CorpusError, ParameterError, WordvecError
 from ..params import check_int
+from . import rounds as rounds_mod
 from . import tasks
 
 COMBINE = ("momentum", "sum", "mean", "row_mean")
-EXCHANGE = ("server", "broadcast")
+EXCHANGE = ("auto", "barrier", "server", "broadcast")
 
 
 def require_pyspark():
@@ -200,7 +201,7 @@ def _check(model, partitions, rounds_per_epoch, combine, exchange):
 
 def fit(model, data, spark=None, column: str | None = None, partitions: int | None = None,
         rounds_per_epoch: int = 20, combine: str = "momentum", checkpoint=None, verbose: bool = False,
-        exchange: str = "server"):
+        exchange: str = "auto"):
     """Train ``model`` (a ``Word2Vec``, skip-gram or CBOW, negative sampling and/or HS) on Spark
     and return it, trained: ``model.wv``, ``save``, queries and exports work as usual.
 
@@ -224,11 +225,17 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     ``"row_mean"`` (each row's deltas averaged over the partitions that changed it).
     ``checkpoint``: a folder written (a native model folder) after every round; a run given
     the folder of an unfinished run with the same data and layout resumes after its last round.
-    ``exchange``: how each round's weights reach the tasks: ``"server"`` (the default: each
-    task reads them over TCP from a thread in the driver, raw float32 bytes, once per Python
-    worker and round; the executors must be able to open a connection to the driver's host,
-    as they do for Spark's own driver ports) or ``"broadcast"`` (Spark broadcasts, in 64 MiB
-    row blocks: slower, but needs no connection to the driver beyond Spark's).
+    ``exchange``: how the rounds run and the weights travel (the model is the same for all):
+    ``"barrier"`` (one Spark barrier job for the whole run: its tasks stay, fetch each
+    round's weights over TCP from a thread in the driver and push their deltas back; no
+    Spark job per round, but every partition needs a task slot at once), ``"server"`` (one
+    Spark job per round, the weights fetched from the driver's thread once per Python
+    worker), ``"broadcast"`` (one Spark job per round, the weights as Spark broadcasts in
+    64 MiB row blocks: the slowest, but no connection to the driver beyond Spark's own), or
+    ``"auto"`` (the default: ``"barrier"`` when the partitions fit in Spark's default
+    parallelism and dynamic allocation is off, else ``"server"``). ``"barrier"`` and
+    ``"server"`` need the executors to reach the driver's host on a free port, as they
+    reach Spark's own driver ports.
     """
     from ..vectors.keyed import WordVectors
 
@@ -237,7 +244,7 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         spark = session()
     sc = spark.sparkContext
     t_start = time.perf_counter()
-    server = None
+    server = runner = None
     try:
         rdd, name = lines_rdd(data, spark, column, partitions)
         P = rdd.getNumPartitions()
@@ -293,20 +300,27 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         from ..train.schedule import Schedule
 
         sched = Schedule(n_tokens, model.epochs, model.effective_alpha, model.min_alpha, model.seed)
-        if exchange == "server":
-            from .exchange import WeightServer
-
+        if exchange == "auto":
+            dynamic = sc.getConf().get("spark.dynamicAllocation.enabled", "false").lower() == "true"
+            exchange = "barrier" if P <= sc.defaultParallelism and not dynamic else "server"
+        cfg.update(rounds=rounds, n_jobs=n_jobs)
+        if exchange != "broadcast":
             import socket
 
+            from .exchange import WeightServer
+
             server = WeightServer(sc.getConf().get("spark.driver.host", None) or socket.gethostname())
+        if exchange == "barrier":
+            runner = rounds_mod.BarrierRounds(sc, jobs_rdd, counts_bc, cfg, server, P)
+        else:
+            runner = rounds_mod.JobRounds(sc, jobs_rdd, counts_bc, cfg, server)
         for epoch in range(start[0], model.epochs):
             t_epoch = time.perf_counter()
             sums = list(model.partial_epoch_.get("sums", [0.0, 0, 0, 0])) if epoch == start[0] and start[1] else \
                 [0.0, 0, 0, 0]
             for r in range(start[1] if epoch == start[0] else 0, rounds):
                 lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
-                stats = _round(sc, jobs_rdd, arrays, counts_bc, cfg, epoch, lo, hi, P, combine, momentum, server,
-                               epoch * rounds + r)
+                stats = _round(runner, arrays, epoch * rounds + r, epoch, lo, hi, P, combine, momentum)
                 for k in range(4):
                     sums[k] += stats[k]
                 if not np.isfinite(stats[0]) or not all(np.isfinite(a).all() for a in arrays.values()):
@@ -331,6 +345,8 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
                 model.partial_epoch_ = {}
                 if checkpoint is not None and epoch + 1 < model.epochs:
                     _write_checkpoint(model, Path(checkpoint), layout, epoch, rounds, momentum)
+        runner.close(failed=False)
+        runner = None
         counts_bc.unpersist()
         jobs_rdd.unpersist()
     except WordvecError:
@@ -340,6 +356,8 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
             raise WordvecError(f"spark: {_first_line(e)}") from None
         raise
     finally:
+        if runner is not None:
+            runner.close(failed=True)
         if server is not None:
             server.close()
     model.wv = WordVectors(vocab.words, model.wv.vectors, vocab.counts)
@@ -347,24 +365,12 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     return model
 
 
-def _round(sc, jobs_rdd, arrays: dict, counts_bc, cfg, epoch, lo, hi, P, combine, momentum: dict, server,
-           round_no: int):
-    """One round: publish the weights (or broadcast them in row blocks), train, apply the
-    combined deltas."""
-    if server is not None:
-        server.publish(round_no, list(arrays.values()))
-        weights = ("server", server.address, server.token, round_no, {k: a.shape for k, a in arrays.items()})
-        blocks_bc = []
-    else:
-        weights = {name: [sc.broadcast(np.ascontiguousarray(b)) for b in tasks.split_rows(a)]
-                   for name, a in arrays.items()}
-        blocks_bc = [bc for blocks in weights.values() for bc in blocks]
-    try:
-        results = jobs_rdd.mapPartitionsWithIndex(
-            lambda p, part: tasks.train_partition(p, part, weights, counts_bc, cfg, epoch, lo, hi)).collect()
-    finally:
-        for bc in blocks_bc:
-            bc.destroy()
+def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momentum: dict):
+    """One round: the tasks train their jobs of [lo, hi) from the weights (``runner``), and
+    the driver applies the combined deltas."""
+    from ..kernels.deltas import add_scaled_rows
+
+    results = runner.run(arrays, round_no, epoch, lo, hi)
     stats = [0.0, 0, 0, 0]
     touched = {name: np.zeros(a.shape[0], np.int32) for name, a in arrays.items()} if combine == "row_mean" else None
     acc = {name: np.zeros_like(a) for name, a in arrays.items()} if combine == "row_mean" else None
@@ -385,15 +391,13 @@ def _round(sc, jobs_rdd, arrays: dict, counts_bc, cfg, epoch, lo, hi, P, combine
             continue
         _, name, rows, delta = item
         if momentum:
-            arrays[name][rows] += delta * step
-            momentum[name][rows] += delta * share
+            add_scaled_rows(arrays[name], rows, delta, step)
+            add_scaled_rows(momentum[name], rows, delta, share)
         elif combine == "row_mean":
-            acc[name][rows] += delta
+            add_scaled_rows(acc[name], rows, delta, np.float32(1.0))
             touched[name][rows] += 1
-        elif combine == "mean":
-            arrays[name][rows] += delta * scale
-        else:
-            arrays[name][rows] += delta
+        else:  # sum (scale 1) or mean (1 / P)
+            add_scaled_rows(arrays[name], rows, delta, scale)
     if combine == "row_mean":
         for name, a in arrays.items():
             rows = np.flatnonzero(touched[name])

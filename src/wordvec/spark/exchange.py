@@ -11,6 +11,12 @@ A task asks for a round by its number; the driver publishes a round only after t
 previous round's results are all in, and a retried task of round ``r`` gets the same bytes
 again (the driver changes the weights only after the round's job has finished). A random
 token per run keeps a stray connection from reading the weights.
+
+With ``exchange="barrier"`` the tasks stay for the whole run (one Spark barrier job) and
+also send their results here: a task asks for the first round at or after the one it
+needs (blocking until the driver publishes it), trains it, and pushes its deltas, kept by
+(round, partition) so that a restarted task's second copy replaces the first. The driver
+combines a round when all partitions' results are in, in partition order.
 """
 from __future__ import annotations
 
@@ -21,10 +27,18 @@ import threading
 
 import numpy as np
 
-# request: token (16 bytes), round (int64); reply: status (int64: 0 ok, 1 unknown round),
-# then each array's byte count (int64) and bytes, in the order of the task's shapes.
-_REQUEST = struct.Struct("<16sq")
+# request: token (16 bytes), kind, round, partition (int64s).
+# GET (this round) and AT_LEAST (the first published round >= this one, waiting for it):
+#   reply status (int64: OK, UNKNOWN round, FINISHED run, ABORTED run), the round served,
+#   then each array's byte count (int64) and bytes, in the order of the task's shapes.
+# PUT: item count, then per delta item (array index, rows) + int64 rows + float32 deltas,
+#   then the stats (loss float64, terms, effective words, words int64); reply status OK.
+_REQUEST = struct.Struct("<16sqqq")
 _INT = struct.Struct("<q")
+_ITEM = struct.Struct("<qq")
+_STATS = struct.Struct("<dqqq")
+GET, AT_LEAST, PUT = 0, 1, 2
+OK, UNKNOWN, FINISHED, ABORTED = 0, 1, 2, 3
 CHUNK = 16 << 20  # bytes per send/recv call: a bounded view, never one huge buffer
 TIMEOUT_S = 600.0  # a task waits this long for the driver before it fails (and is retried)
 
@@ -42,17 +56,40 @@ class WeightServer:
         self.token = secrets.token_bytes(16)
         self._round = -1
         self._arrays: list[np.ndarray] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._closed = False
+        self._finished = False
+        self._results: dict[int, dict[int, list]] = {}  # round -> partition -> items (barrier mode)
         threading.Thread(target=self._accept, name="wordvec-weights", daemon=True).start()
 
     def publish(self, round_no: int, arrays: list[np.ndarray]) -> None:
         with self._lock:
             self._round = int(round_no)
             self._arrays = [np.ascontiguousarray(a) for a in arrays]
+            self._results = {r: v for r, v in self._results.items() if r >= self._round}
+            self._lock.notify_all()
+
+    def finish(self) -> None:
+        """Tell waiting tasks that the run is over (they return normally)."""
+        with self._lock:
+            self._finished = True
+            self._lock.notify_all()
+
+    def results(self, round_no: int, partitions: int, alive=lambda: True) -> list:
+        """The pushed items of ``round_no``, in partition order, once all partitions' are in;
+        ``alive()`` false while waiting (the job failed) raises RuntimeError."""
+        with self._lock:
+            while len(self._results.get(round_no, ())) < partitions:
+                if not alive():
+                    raise RuntimeError("the training job ended before the round's results were in")
+                self._lock.wait(0.2)
+            got = self._results.pop(round_no)
+        return [item for p in range(partitions) for item in got[p]]
 
     def close(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
         try:
             self._sock.close()
         except OSError:
@@ -77,49 +114,112 @@ class WeightServer:
             try:
                 conn.settimeout(TIMEOUT_S)
                 request = _recv_exact(conn, _REQUEST.size)
-                token, round_no = _REQUEST.unpack(request)
+                token, kind, round_no, part = _REQUEST.unpack(request)
                 if not secrets.compare_digest(token, self.token):
                     return  # not one of this run's tasks: say nothing
-                with self._lock:
-                    arrays = self._arrays if round_no == self._round else None
-                if arrays is None:
-                    conn.sendall(_INT.pack(1))
+                if kind == PUT:
+                    items = self._receive_items(conn)
+                    with self._lock:
+                        if round_no >= self._round:  # a late copy of a combined round is dropped
+                            self._results.setdefault(round_no, {})[part] = items
+                            self._lock.notify_all()
+                    conn.sendall(_INT.pack(OK))
                     return
-                conn.sendall(_INT.pack(0))
+                with self._lock:
+                    while (kind == AT_LEAST and self._round < round_no and not self._finished
+                           and not self._closed):
+                        self._lock.wait(1.0)
+                    status = ABORTED if self._closed else FINISHED if self._finished else \
+                        OK if self._round == round_no or (kind == AT_LEAST and self._round > round_no) else UNKNOWN
+                    served, arrays = self._round, self._arrays
+                conn.sendall(_INT.pack(status))
+                if status != OK:
+                    return
+                conn.sendall(_INT.pack(served))
                 for a in arrays:
                     view = memoryview(a).cast("B")
                     conn.sendall(_INT.pack(view.nbytes))
                     for i in range(0, view.nbytes, CHUNK):
                         conn.sendall(view[i:i + CHUNK])
-            except OSError:
-                return  # the task went away (killed, retried elsewhere): nothing to clean up
+            except (OSError, ValueError):
+                return  # the task went away (killed, retried elsewhere) or sent garbage
+
+    def _receive_items(self, conn) -> list:
+        """A task's pushed results, checked against the published arrays' shapes."""
+        with self._lock:
+            shapes = [a.shape for a in self._arrays]
+        (n_items,) = _INT.unpack(_recv_exact(conn, _INT.size))
+        if not 0 <= n_items <= len(shapes):
+            raise ValueError("bad item count")
+        items = []
+        for _ in range(n_items):
+            index, n_rows = _ITEM.unpack(_recv_exact(conn, _ITEM.size))
+            if not (0 <= index < len(shapes) and 0 < n_rows <= shapes[index][0]):
+                raise ValueError("bad item header")
+            rows = _recv_array(conn, np.empty(n_rows, np.int64))
+            if rows.min() < 0 or rows.max() >= shapes[index][0]:
+                raise ValueError("row out of range")
+            delta = _recv_array(conn, np.empty((n_rows, shapes[index][1]), np.float32))
+            items.append(("delta", index, rows, delta))
+        loss, terms, eff, words = _STATS.unpack(_recv_exact(conn, _STATS.size))
+        items.append(("stats", None, loss, terms, eff, words))
+        return items
 
 
-def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
+def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tuple[int, int]],
+          at_least: bool = False):
     """The arrays of round ``round_no`` as fresh float32 arrays of ``shapes``, or an OSError
-    (Spark then retries the task) naming what went wrong."""
-    with socket.create_connection(tuple(address), timeout=TIMEOUT_S) as conn:
-        conn.sendall(_REQUEST.pack(token, int(round_no)))
+    (Spark then retries the task) naming what went wrong. ``at_least``: wait for the first
+    round >= ``round_no`` and return (round, arrays), or None once the run is finished."""
+    where = f"the driver's weight server at {address[0]}:{address[1]}"
+    with socket.create_connection(tuple(address), timeout=None if at_least else TIMEOUT_S) as conn:
+        conn.sendall(_REQUEST.pack(token, AT_LEAST if at_least else GET, int(round_no), 0))
         (status,) = _INT.unpack(_recv_exact(conn, _INT.size))
-        if status != 0:
-            raise OSError(f"the driver's weight server at {address[0]}:{address[1]} no longer serves "
-                          f"round {round_no}")
+        if status == FINISHED and at_least:
+            return None
+        if status != OK:
+            raise OSError(f"{where} no longer serves round {round_no}" if status == UNKNOWN else
+                          f"{where} stopped the run")
+        conn.settimeout(TIMEOUT_S)
+        (served,) = _INT.unpack(_recv_exact(conn, _INT.size))
         out = []
         for shape in shapes:
             a = np.empty(shape, np.float32)
-            view = memoryview(a).cast("B")
             (nbytes,) = _INT.unpack(_recv_exact(conn, _INT.size))
-            if nbytes != view.nbytes:
+            if nbytes != a.nbytes:
                 raise OSError(f"the driver's weight server sent {nbytes} bytes for a {shape} array")
-            got = 0
-            while got < nbytes:
-                n = conn.recv_into(view[got:got + CHUNK])
-                if n == 0:
-                    raise OSError(f"the driver's weight server at {address[0]}:{address[1]} closed the "
-                                  f"connection")
-                got += n
-            out.append(a)
-        return out
+            out.append(_recv_array(conn, a))
+        return (served, out) if at_least else out
+
+
+def push(address: tuple[str, int], token: bytes, round_no: int, partition: int, items, names: list[str]) -> None:
+    """Send a task's results of a round (``train_slice``'s items) to the driver."""
+    deltas = [it for it in items if it[0] == "delta"]
+    stats = next(it for it in items if it[0] == "stats")
+    with socket.create_connection(tuple(address), timeout=TIMEOUT_S) as conn:
+        conn.sendall(_REQUEST.pack(token, PUT, int(round_no), int(partition)) + _INT.pack(len(deltas)))
+        for _, name, rows, delta in deltas:
+            conn.sendall(_ITEM.pack(names.index(name), rows.size))
+            conn.sendall(memoryview(np.ascontiguousarray(rows, np.int64)).cast("B"))
+            view = memoryview(np.ascontiguousarray(delta, np.float32)).cast("B")
+            for i in range(0, view.nbytes, CHUNK):
+                conn.sendall(view[i:i + CHUNK])
+        conn.sendall(_STATS.pack(float(stats[2]), int(stats[3]), int(stats[4]), int(stats[5])))
+        (status,) = _INT.unpack(_recv_exact(conn, _INT.size))
+        if status != OK:
+            raise OSError(f"the driver's weight server at {address[0]}:{address[1]} refused round {round_no}")
+
+
+def _recv_array(conn: socket.socket, a: np.ndarray) -> np.ndarray:
+    """Fill ``a`` from the connection (in bounded chunks) and return it."""
+    view = memoryview(a).cast("B")
+    got = 0
+    while got < view.nbytes:
+        n = conn.recv_into(view[got:got + CHUNK])
+        if n == 0:
+            raise OSError("the connection closed before all the bytes came")
+        got += n
+    return a
 
 
 def _recv_exact(conn: socket.socket, n: int) -> bytes:

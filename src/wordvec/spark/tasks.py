@@ -11,6 +11,7 @@ from itertools import repeat
 
 import numpy as np
 
+from ..kernels.deltas import changed_rows, row_deltas
 from ..kernels.tables import build_tables
 from ..kernels.word2vec import cbow_job, skipgram_job
 from ..text.corpus import _sentence_bytes
@@ -172,12 +173,42 @@ def round_weights(weights) -> dict:
 def train_partition(p: int, partition, weights, counts_bc, cfg: dict, epoch: int, lo: int, hi: int):
     """Train partition ``p``'s jobs with labels in [lo, hi) on a private copy of the round's
     weights (``round_weights``); yield the delta of the rows that changed, in row blocks,
-    then the loss sums.
+    then the loss sums."""
+    jobs = [j for part in partition for j in part if lo <= j[0] < hi]
+    yield from train_slice(p, jobs, round_weights(weights), counts_bc, cfg, epoch)
+
+
+def train_rounds(p: int, partition, server: tuple, counts_bc, cfg: dict, first_round: int):
+    """A barrier task (``exchange="barrier"``): for every round from ``first_round`` (or the
+    one the driver is at, after a restart) until the driver says the run is over, fetch the
+    round's weights, train this partition's jobs of it, and push the results to the driver.
+    Each round's result is a pure function of (round, partition, weights): a restarted task
+    pushes the same bytes again."""
+    _, address, token, shapes = server
+    names = list(shapes)
+    jobs = [j for part in partition for j in part]
+    rounds, n_jobs = cfg["rounds"], cfg["n_jobs"]
+    round_no = first_round
+    while True:
+        got = exchange.fetch(address, token, round_no, list(shapes.values()), at_least=True)
+        if got is None:
+            break
+        round_no, arrays = got
+        epoch, r = divmod(round_no, rounds)
+        lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
+        mine = [j for j in jobs if lo <= j[0] < hi]
+        items = list(train_slice(p, mine, {k: [a] for k, a in zip(names, arrays)}, counts_bc, cfg, epoch))
+        exchange.push(address, token, round_no, p, items, names)
+        round_no += 1
+    yield ("done", p)
+
+
+def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int):
+    """Train ``jobs`` on a private copy of ``old`` ({name: row blocks}, left unchanged); yield
+    ("delta", name, rows, delta) for the rows that changed, then ("stats", p, loss, ...).
 
     Each job's learning-rate span and seed follow from its position in the corpus
     (``Schedule``), as on one machine."""
-    jobs = [j for part in partition for j in part if lo <= j[0] < hi]
-    old = round_weights(weights)
     new = {name: np.concatenate(blocks) if len(blocks) > 1 else np.array(blocks[0]) for name, blocks in old.items()}
     d = cfg["vector_size"]
     dummy = np.zeros((1, d), np.float32)
@@ -208,9 +239,8 @@ def train_partition(p: int, partition, weights, counts_bc, cfg: dict, epoch: int
         start = 0
         for block in blocks:
             cur = new[name][start:start + block.shape[0]]
-            rows = np.flatnonzero((cur != block).any(axis=1))
+            rows = changed_rows(cur, block)
             if rows.size:
-                delta = cur[rows] - block[rows]
-                yield ("delta", name, rows + start, delta)
+                yield ("delta", name, rows + start, row_deltas(cur, block, rows))
             start += block.shape[0]
     yield ("stats", p, loss, terms, eff, words)
