@@ -62,14 +62,15 @@ def tie_corpus(tmp_path):
 @pytest.mark.parametrize("min_count,max_final_vocab,partitions", [(1, None, 3), (3, None, 2), (1, 25, 4)])
 def test_same_vocabulary_as_one_machine(spark, tmp_path, min_count, max_final_vocab, partitions):
     import wordvec.spark as ws
+    from wordvec.spark.tasks import number_lines
 
     path = tie_corpus(tmp_path)
     one = Word2Vec(min_count=min_count, max_final_vocab=max_final_vocab)
     one.build_vocab(str(path))
     rdd, name = ws.lines_rdd(str(path), spark, partitions=partitions)
     assert rdd.getNumPartitions() == partitions
-    vocab = ws.count_vocabulary(rdd.zipWithIndex(), Word2Vec(min_count=min_count, max_final_vocab=max_final_vocab),
-                                name)
+    vocab = ws.count_vocabulary(rdd.mapPartitionsWithIndex(number_lines),
+                                Word2Vec(min_count=min_count, max_final_vocab=max_final_vocab), name)
     assert vocab.words == one.vocab_.words
     assert vocab.counts.tolist() == one.vocab_.counts.tolist()
     assert (vocab.raw_words, vocab.unique_words, vocab.min_count) == (
@@ -352,7 +353,7 @@ def test_clear_errors(spark, tmp_path):
         ws.fit(small(), sc.parallelize(["", "...", "!"], 2), spark)
     with pytest.raises(WordvecError, match="no word occurs at least min_count=5"):
         ws.fit(small(min_count=5), sc.parallelize(["a b c"], 2), spark)
-    with pytest.raises(WordvecError, match="sentence 1 is int"):  # a worker's error, as one line
+    with pytest.raises(WordvecError, match="partition 1, sentence 0 is int"):  # a worker's error, as one line
         ws.fit(small(), sc.parallelize(["a b", 7], 2), spark)
     with pytest.raises(ParameterError, match="max_vocab_size"):
         ws.fit(small(max_vocab_size=10), sc.parallelize(["a b"]), spark)

@@ -248,7 +248,9 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     try:
         rdd, name = lines_rdd(data, spark, column, partitions)
         P = rdd.getNumPartitions()
-        numbered = rdd.zipWithIndex()
+        # Each line numbered (partition, line in it): the corpus order, with no job to count
+        # the lines first (zipWithIndex's, 2.8 s of a 3.5M-token run here).
+        numbered = rdd.mapPartitionsWithIndex(tasks.number_lines)
         vocab = count_vocabulary(numbered, model, name)
         index_bc = sc.broadcast({w.encode("utf-8"): i for i, w in enumerate(vocab.words)})
         mode, max_len = model.standardize, int(model.max_sentence_length)

@@ -11,6 +11,7 @@ from itertools import repeat
 
 import numpy as np
 
+from ..errors import CorpusError
 from ..kernels.deltas import changed_rows, row_deltas
 from ..kernels.tables import build_tables
 from ..kernels.word2vec import cbow_job, skipgram_job
@@ -23,19 +24,31 @@ BLOCK_BYTES = 64 << 20  # weights travel in row blocks of at most 64 MiB (never 
 
 
 # ---------------------------------------------------------------------- lines to tokens
-def tokens_of(line, idx: int, std: Standardizer) -> list[bytes]:
-    """One line (a str, bytes, or list of str tokens; None is an empty line) as standardised
-    tokens, split as the corpus reader splits: the same tokens one machine reads."""
+def number_lines(p: int, lines):
+    """(line, (partition, line in partition)): positions in corpus order, known without
+    counting the lines of earlier partitions."""
+    for i, line in enumerate(lines):
+        yield line, (p, i)
+
+
+def tokens_of(line, where: tuple[int, int], std: Standardizer) -> list[bytes]:
+    """One line (a str, bytes, or list of str tokens; None is an empty line) at ``where``
+    (partition, line) as standardised tokens, split as the corpus reader splits: the same
+    tokens one machine reads."""
     if line is None:
         return []
     if not isinstance(line, (str, bytes, list, tuple)) and hasattr(line, "__iter__"):
         line = list(line)  # a Spark array column arrives as a list; other sequences too
-    return std(_sentence_bytes(line, idx)).split()
+    try:
+        return std(_sentence_bytes(line, where[1])).split()
+    except CorpusError as e:  # name the partition too: the line number is the partition's
+        p, i = where
+        raise CorpusError(str(e).replace(f"sentence {i}", f"partition {p}, sentence {i}", 1)) from None
 
 
 def count_partition(rows, mode: str):
-    """(word, (count, (line, position) first seen)) for one partition's (line, line index)
-    rows: the first-seen position is global, so ties break as one machine breaks them."""
+    """(word, (count, ((partition, line), position) first seen)) for one partition's rows
+    of ``number_lines``: positions in corpus order, so ties break as one machine breaks them."""
     std = Standardizer(mode)
     counts: dict = {}
     first: dict = {}
