@@ -76,7 +76,7 @@ def run_wordvec_spark(corpus: Path, spark, args, partitions: int) -> dict:
     n = m.vocab_.raw_words
     return {"tool": "wordvec-spark", "partitions": partitions, "words": m.wv.index_to_key, "vectors": m.wv.vectors,
             "vocab_s": (t2 - t0) - train_s, "train_s": train_s, "tokens": n, "rounds": m.history_[0]["rounds"],
-            "combine": args.combine, "exchange": args.exchange}
+            "combine": m.corpus_.describe()["spark"]["combine"], "exchange": args.exchange}
 
 
 def run_mllib(corpus: Path, spark, args, partitions: int) -> dict:
@@ -142,8 +142,8 @@ def main() -> None:
     ap.add_argument("--window", type=int, default=5)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--rounds", type=int, default=20, help="wordvec on Spark: rounds per epoch")
-    ap.add_argument("--combine", default="momentum", choices=["momentum", "sum", "mean", "row_mean"])
+    ap.add_argument("--rounds", type=int, default=None, help="wordvec on Spark: rounds per epoch [its default]")
+    ap.add_argument("--combine", default="auto", choices=["auto", "momentum", "sum", "mean", "row_mean"])
     ap.add_argument("--exchange", default="auto", choices=["auto", "barrier", "server", "broadcast"],
                     help="wordvec on Spark: how rounds run and weights travel")
     ap.add_argument("--hs", action="store_true", help="wordvec: skip-gram HS (as MLlib) instead of negative sampling")

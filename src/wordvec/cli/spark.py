@@ -10,7 +10,7 @@ from ..errors import ParameterError
 from .train import D, cli_names, word2vec_options
 
 # wordvec.spark.COMBINE and EXCHANGE, not imported (it loads Numba); a test keeps them equal.
-COMBINE = ("momentum", "sum", "mean", "row_mean")
+COMBINE = ("auto", "momentum", "sum", "mean", "row_mean")
 EXCHANGE = ("auto", "barrier", "server", "broadcast")
 
 
@@ -21,12 +21,14 @@ EXCHANGE = ("auto", "barrier", "server", "broadcast")
 @click.option("--master", default=None, metavar="URL",
               help="Spark master: local[N], spark://HOST:PORT, yarn ... [spark-submit's, else local[*]].")
 @click.option("--partitions", type=int, default=None, help="Tasks that train at once [the data's partitions].")
-@click.option("--rounds", "rounds_per_epoch", type=int, default=20, show_default=True,
-              help="Weight exchanges (model-averaging rounds) per epoch.")
-@click.option("--combine", type=click.Choice(COMBINE), default="momentum", show_default=True,
+@click.option("--rounds", "rounds_per_epoch", type=int, default=None,
+              help="Weight exchanges (model-averaging rounds) per epoch [one every 500,000 / "
+                   "partitions tokens, at least 20].")
+@click.option("--combine", type=click.Choice(COMBINE), default="auto", show_default=True,
               help="How a round's deltas are applied: block momentum (steady state: the sum, without "
                    "the overshoot of many partitions), summed (each token counts once; overshoots "
-                   "at 4+ partitions), averaged over partitions, or averaged per row.")
+                   "at 4+ partitions), averaged over partitions, or averaged per row; auto: summed "
+                   "up to 2 partitions, else momentum.")
 @click.option("--exchange", type=click.Choice(EXCHANGE), default="auto", show_default=True,
               help="How rounds run: one barrier job whose tasks stay and exchange weights with the "
                    "driver over TCP, one job per round with weights over TCP, or with Spark "
