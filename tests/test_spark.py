@@ -164,6 +164,15 @@ def test_weight_server_collects_pushed_results_in_partition_order():
         server.publish(5, [a + 1, a])
         t.join(10)
         assert got[0][0] == 5 and got[0][1][0][0, 0] == 1
+        # a task holding round 5 gets only the rows round 6 changed, applied to its copy
+        held = [x.copy() for x in got[0][1]]
+        b = a + 1
+        b[2] = 7
+        server.publish(6, [b, a], changed=[np.array([2]), np.zeros(0, np.int64)])
+        r, arrays = fetch(server.address, server.token, 6, [(5, 3)] * 2, at_least=True, held=held, held_round=5)
+        assert r == 6 and arrays is held and np.array_equal(held[0], b) and np.array_equal(held[1], a)
+        r, arrays = fetch(server.address, server.token, 6, [(5, 3)] * 2, at_least=True)  # a new task: all
+        assert np.array_equal(arrays[0], b)
         server.finish()
         assert fetch(server.address, server.token, 6, [(5, 3)] * 2, at_least=True) is None
 

@@ -327,13 +327,15 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
             runner = rounds_mod.BarrierRounds(sc, jobs_rdd, counts_bc, cfg, server, P)
         else:
             runner = rounds_mod.JobRounds(sc, jobs_rdd, counts_bc, cfg, server)
+        changed = None  # the rows the last round changed (None: unknown, or all with momentum)
         for epoch in range(start[0], model.epochs):
             t_epoch = time.perf_counter()
             sums = list(model.partial_epoch_.get("sums", [0.0, 0, 0, 0])) if epoch == start[0] and start[1] else \
                 [0.0, 0, 0, 0]
             for r in range(start[1] if epoch == start[0] else 0, rounds):
                 lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
-                stats = _round(runner, arrays, epoch * rounds + r, epoch, lo, hi, P, combine, momentum)
+                stats, changed = _round(runner, arrays, epoch * rounds + r, epoch, lo, hi, P, combine, momentum,
+                                        changed)
                 for k in range(4):
                     sums[k] += stats[k]
                 if not np.isfinite(stats[0]) or not all(np.isfinite(a).all() for a in arrays.values()):
@@ -378,12 +380,14 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     return model
 
 
-def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momentum: dict):
-    """One round: the tasks train their jobs of [lo, hi) from the weights (``runner``), and
-    the driver applies the combined deltas."""
+def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momentum: dict, changed=None):
+    """One round: the tasks train their jobs of [lo, hi) from the weights (``runner``; the
+    rows ``changed`` by the round before, if known), and the driver applies the combined
+    deltas. Returns the loss sums and the rows this round changed (None with momentum,
+    which moves every row it holds)."""
     from ..kernels.deltas import add_scaled_rows
 
-    results = runner.run(arrays, round_no, epoch, lo, hi)
+    results = runner.run(arrays, round_no, epoch, lo, hi, changed)
     stats = [0.0, 0, 0, 0]
     touched = {name: np.zeros(a.shape[0], np.int32) for name, a in arrays.items()} if combine == "row_mean" else None
     acc = {name: np.zeros_like(a) for name, a in arrays.items()} if combine == "row_mean" else None
@@ -415,7 +419,10 @@ def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momen
         for name, a in arrays.items():
             rows = np.flatnonzero(touched[name])
             a[rows] += acc[name][rows] / touched[name][rows, None].astype(np.float32)
-    return stats
+    if momentum:
+        return stats, None
+    rows = {name: [it[2] for it in results if it[0] == "delta" and it[1] == name] for name in arrays}
+    return stats, {name: np.unique(np.concatenate(r)) if r else np.zeros(0, np.int64) for name, r in rows.items()}
 
 
 # ---------------------------------------------------------------------- checkpoints

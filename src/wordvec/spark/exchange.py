@@ -28,9 +28,12 @@ import threading
 import numpy as np
 
 # request: token (16 bytes), kind, round, partition (int64s).
-# GET (this round) and AT_LEAST (the first published round >= this one, waiting for it):
+# GET (this round) and AT_LEAST (the first published round >= this one, waiting for it;
+#   the request's partition field is the round whose weights the task holds, or -1):
 #   reply status (int64: OK, UNKNOWN round, FINISHED run, ABORTED run), the round served,
-#   then each array's byte count (int64) and bytes, in the order of the task's shapes.
+#   for AT_LEAST a mode (FULL, or SPARSE when the task holds the round before and the
+#   driver knows which rows changed), then per array, in the order of the task's shapes:
+#   FULL: byte count (int64) and bytes; SPARSE: row count, int64 rows, float32 rows.
 # PUT: item count, then per delta item (array index, rows) + int64 rows + float32 deltas,
 #   then the stats (loss float64, terms, effective words, words int64); reply status OK.
 _REQUEST = struct.Struct("<16sqqq")
@@ -39,6 +42,7 @@ _ITEM = struct.Struct("<qq")
 _STATS = struct.Struct("<dqqq")
 GET, AT_LEAST, PUT = 0, 1, 2
 OK, UNKNOWN, FINISHED, ABORTED = 0, 1, 2, 3
+FULL, SPARSE = 0, 1
 CHUNK = 16 << 20  # bytes per send/recv call: a bounded view, never one huge buffer
 TIMEOUT_S = 600.0  # a task waits this long for the driver before it fails (and is retried)
 
@@ -56,16 +60,20 @@ class WeightServer:
         self.token = secrets.token_bytes(16)
         self._round = -1
         self._arrays: list[np.ndarray] = []
+        self._changed: list | None = None  # per array: (rows, their values) since the round before
         self._lock = threading.Condition()
         self._closed = False
         self._finished = False
         self._results: dict[int, dict[int, list]] = {}  # round -> partition -> items (barrier mode)
         threading.Thread(target=self._accept, name="wordvec-weights", daemon=True).start()
 
-    def publish(self, round_no: int, arrays: list[np.ndarray]) -> None:
+    def publish(self, round_no: int, arrays: list[np.ndarray], changed: list | None = None) -> None:
+        """Serve ``arrays`` as round ``round_no``; ``changed``: per array, the rows that
+        differ from round ``round_no - 1`` (a task holding that round gets only those)."""
         with self._lock:
             self._round = int(round_no)
             self._arrays = [np.ascontiguousarray(a) for a in arrays]
+            self._changed = None if changed is None else [(rows, a[rows]) for rows, a in zip(changed, self._arrays)]
             self._results = {r: v for r, v in self._results.items() if r >= self._round}
             self._lock.notify_all()
 
@@ -131,16 +139,23 @@ class WeightServer:
                         self._lock.wait(1.0)
                     status = ABORTED if self._closed else FINISHED if self._finished else \
                         OK if self._round == round_no or (kind == AT_LEAST and self._round > round_no) else UNKNOWN
-                    served, arrays = self._round, self._arrays
+                    served, arrays, changed = self._round, self._arrays, self._changed
                 conn.sendall(_INT.pack(status))
                 if status != OK:
                     return
                 conn.sendall(_INT.pack(served))
+                sparse = kind == AT_LEAST and changed is not None and part == served - 1
+                if kind == AT_LEAST:
+                    conn.sendall(_INT.pack(SPARSE if sparse else FULL))
+                if sparse:
+                    for rows, values in changed:
+                        conn.sendall(_INT.pack(rows.size))
+                        _send_array(conn, rows)
+                        _send_array(conn, values)
+                    return
                 for a in arrays:
-                    view = memoryview(a).cast("B")
-                    conn.sendall(_INT.pack(view.nbytes))
-                    for i in range(0, view.nbytes, CHUNK):
-                        conn.sendall(view[i:i + CHUNK])
+                    conn.sendall(_INT.pack(a.nbytes))
+                    _send_array(conn, a)
             except (OSError, ValueError):
                 return  # the task went away (killed, retried elsewhere) or sent garbage
 
@@ -167,13 +182,16 @@ class WeightServer:
 
 
 def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tuple[int, int]],
-          at_least: bool = False):
+          at_least: bool = False, held: list[np.ndarray] | None = None, held_round: int = -1):
     """The arrays of round ``round_no`` as fresh float32 arrays of ``shapes``, or an OSError
     (Spark then retries the task) naming what went wrong. ``at_least``: wait for the first
-    round >= ``round_no`` and return (round, arrays), or None once the run is finished."""
+    round >= ``round_no`` and return (round, arrays), or None once the run is finished;
+    ``held``: the arrays of round ``held_round`` that the task holds, brought up to date in
+    place (only the changed rows travel) when the round served is the next one."""
     where = f"the driver's weight server at {address[0]}:{address[1]}"
     with socket.create_connection(tuple(address), timeout=None if at_least else TIMEOUT_S) as conn:
-        conn.sendall(_REQUEST.pack(token, AT_LEAST if at_least else GET, int(round_no), 0))
+        have = held_round if held is not None else -1
+        conn.sendall(_REQUEST.pack(token, AT_LEAST if at_least else GET, int(round_no), int(have)))
         (status,) = _INT.unpack(_recv_exact(conn, _INT.size))
         if status == FINISHED and at_least:
             return None
@@ -182,6 +200,20 @@ def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tu
                           f"{where} stopped the run")
         conn.settimeout(TIMEOUT_S)
         (served,) = _INT.unpack(_recv_exact(conn, _INT.size))
+        mode = _INT.unpack(_recv_exact(conn, _INT.size))[0] if at_least else FULL
+        if mode == SPARSE:
+            if held is None or served != have + 1:
+                raise OSError(f"{where} sent changed rows for weights this task does not hold")
+            for a in held:
+                (n_rows,) = _INT.unpack(_recv_exact(conn, _INT.size))
+                if not 0 <= n_rows <= a.shape[0]:
+                    raise OSError(f"{where} sent {n_rows} rows for a {a.shape} array")
+                rows = _recv_array(conn, np.empty(n_rows, np.int64))
+                values = _recv_array(conn, np.empty((n_rows, a.shape[1]), np.float32))
+                if n_rows and (rows.min() < 0 or rows.max() >= a.shape[0]):
+                    raise OSError(f"{where} sent a row outside a {a.shape} array")
+                a[rows] = values
+            return served, held
         out = []
         for shape in shapes:
             a = np.empty(shape, np.float32)
@@ -200,14 +232,18 @@ def push(address: tuple[str, int], token: bytes, round_no: int, partition: int, 
         conn.sendall(_REQUEST.pack(token, PUT, int(round_no), int(partition)) + _INT.pack(len(deltas)))
         for _, name, rows, delta in deltas:
             conn.sendall(_ITEM.pack(names.index(name), rows.size))
-            conn.sendall(memoryview(np.ascontiguousarray(rows, np.int64)).cast("B"))
-            view = memoryview(np.ascontiguousarray(delta, np.float32)).cast("B")
-            for i in range(0, view.nbytes, CHUNK):
-                conn.sendall(view[i:i + CHUNK])
+            _send_array(conn, np.asarray(rows, np.int64))
+            _send_array(conn, np.asarray(delta, np.float32))
         conn.sendall(_STATS.pack(float(stats[2]), int(stats[3]), int(stats[4]), int(stats[5])))
         (status,) = _INT.unpack(_recv_exact(conn, _INT.size))
         if status != OK:
             raise OSError(f"the driver's weight server at {address[0]}:{address[1]} refused round {round_no}")
+
+
+def _send_array(conn: socket.socket, a: np.ndarray) -> None:
+    view = memoryview(np.ascontiguousarray(a)).cast("B")
+    for i in range(0, view.nbytes, CHUNK):
+        conn.sendall(view[i:i + CHUNK])
 
 
 def _recv_array(conn: socket.socket, a: np.ndarray) -> np.ndarray:

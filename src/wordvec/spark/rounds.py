@@ -25,7 +25,7 @@ class JobRounds:
     def __init__(self, sc, jobs_rdd, counts_bc, cfg: dict, server):
         self.sc, self.jobs_rdd, self.counts_bc, self.cfg, self.server = sc, jobs_rdd, counts_bc, cfg, server
 
-    def run(self, arrays: dict, round_no: int, epoch: int, lo: int, hi: int) -> list:
+    def run(self, arrays: dict, round_no: int, epoch: int, lo: int, hi: int, changed=None) -> list:
         sc, counts_bc, cfg = self.sc, self.counts_bc, self.cfg
         if self.server is not None:
             self.server.publish(round_no, list(arrays.values()))
@@ -56,8 +56,11 @@ class BarrierRounds:
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
-    def run(self, arrays: dict, round_no: int, epoch: int, lo: int, hi: int) -> list:
-        self.server.publish(round_no, list(arrays.values()))
+    def run(self, arrays: dict, round_no: int, epoch: int, lo: int, hi: int, changed=None) -> list:
+        """``changed``: {name: rows} that differ from the round before (None: unknown, or
+        all of them), so a task that holds that round fetches only those rows."""
+        self.server.publish(round_no, list(arrays.values()),
+                            None if changed is None else [changed[k] for k in arrays])
         if self.thread is None:
             self.names = list(arrays)
             self._start(round_no, {k: a.shape for k, a in arrays.items()})

@@ -201,12 +201,14 @@ def train_rounds(p: int, partition, server: tuple, counts_bc, cfg: dict, first_r
     names = list(shapes)
     jobs = [j for part in partition for j in part]
     rounds, n_jobs = cfg["rounds"], cfg["n_jobs"]
-    round_no = first_round
+    round_no, held = first_round, None  # held: the weights of round_no - 1, kept between rounds
     while True:
-        got = exchange.fetch(address, token, round_no, list(shapes.values()), at_least=True)
+        got = exchange.fetch(address, token, round_no, list(shapes.values()), at_least=True, held=held,
+                             held_round=round_no - 1)
         if got is None:
             break
         round_no, arrays = got
+        held = arrays
         epoch, r = divmod(round_no, rounds)
         lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
         mine = [j for j in jobs if lo <= j[0] < hi]
