@@ -241,6 +241,8 @@ def push(address: tuple[str, int], token: bytes, round_no: int, partition: int, 
 
 
 def _send_array(conn: socket.socket, a: np.ndarray) -> None:
+    if a.size == 0:
+        return
     view = memoryview(np.ascontiguousarray(a)).cast("B")
     for i in range(0, view.nbytes, CHUNK):
         conn.sendall(view[i:i + CHUNK])
@@ -248,6 +250,8 @@ def _send_array(conn: socket.socket, a: np.ndarray) -> None:
 
 def _recv_array(conn: socket.socket, a: np.ndarray) -> np.ndarray:
     """Fill ``a`` from the connection (in bounded chunks) and return it."""
+    if a.size == 0:
+        return a
     view = memoryview(a).cast("B")
     got = 0
     while got < view.nbytes:
