@@ -62,19 +62,48 @@ def tie_corpus(tmp_path):
 @pytest.mark.parametrize("min_count,max_final_vocab,partitions", [(1, None, 3), (3, None, 2), (1, 25, 4)])
 def test_same_vocabulary_as_one_machine(spark, tmp_path, min_count, max_final_vocab, partitions):
     import wordvec.spark as ws
-    from wordvec.spark.tasks import number_lines
 
     path = tie_corpus(tmp_path)
     one = Word2Vec(min_count=min_count, max_final_vocab=max_final_vocab)
     one.build_vocab(str(path))
     rdd, name = ws.lines_rdd(str(path), spark, partitions=partitions)
     assert rdd.getNumPartitions() == partitions
-    vocab = ws.count_vocabulary(rdd.mapPartitionsWithIndex(number_lines),
+    vocab = ws.count_vocabulary(ws.local_ids(rdd, one.standardize),
                                 Word2Vec(min_count=min_count, max_final_vocab=max_final_vocab), name)
     assert vocab.words == one.vocab_.words
     assert vocab.counts.tolist() == one.vocab_.counts.tolist()
     assert (vocab.raw_words, vocab.unique_words, vocab.min_count) == (
         one.vocab_.raw_words, one.vocab_.unique_words, one.vocab_.min_count)
+
+
+def test_encoding_is_one_machines(spark, tmp_path):
+    """Counted and encoded in one pass per partition: the same token ids and sentences as
+    one machine (out-of-vocabulary words dropped, empty lines gone, long lines split)."""
+    import wordvec.spark as ws
+    from wordvec.spark.tasks import encode_partition
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    lines = [" ".join(rng.choice(words, int(rng.integers(0, 30)))) for _ in range(300)]
+    lines[5] = " ".join(words * 3)  # longer than max_sentence_length
+    lines[9] = "\t rare\x0bwords  here "
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + "\n")
+    one = Word2Vec(min_count=2, max_sentence_length=50)
+    one.build_vocab(str(path))
+    enc = one.encoded_
+    rdd, _ = ws.lines_rdd(str(path), spark, partitions=3)
+    records = ws.local_ids(rdd, one.standardize).collect()
+    index = {w.encode(): i for i, w in enumerate(one.vocab_.words)}
+
+    class Value:
+        value = index
+
+    parts = [next(encode_partition(rec, Value, 50)) for rec in records]
+    tokens = np.concatenate([t for t, _ in parts])
+    lengths = np.concatenate([n for _, n in parts])
+    assert np.array_equal(tokens, enc.read(0, enc.n_tokens))
+    assert np.array_equal(lengths, np.diff(np.asarray(enc.offsets)))
 
 
 @pytest.mark.parametrize("sg", [1, 0])

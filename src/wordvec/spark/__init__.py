@@ -156,14 +156,21 @@ def lines_rdd(data, spark, column: str | None = None, partitions: int | None = N
 
 
 # ---------------------------------------------------------------------- vocabulary
-def count_vocabulary(numbered, model, name: str):
-    """The model's vocabulary counted by Spark: min_count, max_final_vocab, descending count,
-    ties by the first position in the corpus, the same as ``build_vocabulary`` on one machine."""
+def local_ids(rdd, mode: str):
+    """Each partition's lines read once, counted and turned into local ids by one machine's
+    counter (``tasks.count_partition``): one record per partition, cached, for both the
+    vocabulary and the encoding (no second pass over the text)."""
+    return rdd.mapPartitionsWithIndex(lambda p, lines: tasks.count_partition(p, tasks.number_lines(p, lines), mode))
+
+
+def count_vocabulary(local, model, name: str):
+    """The model's vocabulary counted by Spark from ``local_ids``' records: min_count,
+    max_final_vocab, descending count, ties by the first position in the corpus, the same
+    as ``build_vocabulary`` on one machine."""
     from ..vocab.vocabulary import Vocabulary
 
-    mode = model.standardize
     floor = max(model.min_count, 1)
-    counted = numbered.mapPartitions(lambda rows: tasks.count_partition(rows, mode)).reduceByKey(tasks.merge_counts)
+    counted = local.flatMap(tasks.local_counts).reduceByKey(tasks.merge_counts)
     # One job: each partition sends its kept words and one (distinct, tokens) record.
     out = counted.mapPartitions(lambda it: tasks.keep_counted(it, floor)).collect()
     kept = [x for x in out if x[0] is not None]
@@ -255,13 +262,13 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     try:
         rdd, name = lines_rdd(data, spark, column, partitions)
         P = rdd.getNumPartitions()
-        # Each line numbered (partition, line in it): the corpus order, with no job to count
-        # the lines first (zipWithIndex's, 2.8 s of a 3.5M-token run here).
-        numbered = rdd.mapPartitionsWithIndex(tasks.number_lines)
-        vocab = count_vocabulary(numbered, model, name)
+        # Lines numbered (partition, line in it): the corpus order, with no job to count the
+        # lines first (zipWithIndex's); read once, the local ids cached for the encoding.
+        local = local_ids(rdd, model.standardize).persist()
+        vocab = count_vocabulary(local, model, name)
         index_bc = sc.broadcast({w.encode("utf-8"): i for i, w in enumerate(vocab.words)})
-        mode, max_len = model.standardize, int(model.max_sentence_length)
-        encoded = numbered.mapPartitions(lambda rows: tasks.encode_partition(rows, index_bc, mode, max_len)).persist()
+        max_len = int(model.max_sentence_length)
+        encoded = local.flatMap(lambda rec: tasks.encode_partition(rec, index_bc, max_len)).persist()
         sizes = encoded.map(lambda r: int(r[0].size)).collect()
         n_tokens = int(sum(sizes))
         if n_tokens == 0:
@@ -280,6 +287,7 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         n_jobs = (n_tokens - 1) // batch + 1  # job labels 0 .. n_jobs - 1 (some may be empty)
         jobs_rdd.count()  # materialise the cache now; the text-side caches can go
         encoded.unpersist()
+        local.unpersist()
         index_bc.unpersist()
         rounds = max(1, min(int(rounds_per_epoch), n_jobs // P or 1))
 

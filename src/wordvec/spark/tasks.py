@@ -18,8 +18,10 @@ from ..kernels.word2vec import cbow_job, skipgram_job
 from ..text.corpus import _sentence_bytes
 from ..text.standardize import Standardizer
 from ..train.schedule import Schedule
+from ..vocab.wordcount import WordCounter
 from . import exchange
 
+TEXT_CHUNK = 1 << 22  # bytes of standardised text the counter takes at once
 BLOCK_BYTES = 64 << 20  # weights travel in row blocks of at most 64 MiB (never one 2 GB byte array)
 
 
@@ -31,37 +33,46 @@ def number_lines(p: int, lines):
         yield line, (p, i)
 
 
-def tokens_of(line, where: tuple[int, int], std: Standardizer) -> list[bytes]:
+def line_bytes(line, where: tuple[int, int], std: Standardizer) -> bytes:
     """One line (a str, bytes, or list of str tokens; None is an empty line) at ``where``
-    (partition, line) as standardised tokens, split as the corpus reader splits: the same
-    tokens one machine reads."""
+    (partition, line) as standardised bytes on one line: what one machine's reader counts."""
     if line is None:
-        return []
+        return b""
     if not isinstance(line, (str, bytes, list, tuple)) and hasattr(line, "__iter__"):
         line = list(line)  # a Spark array column arrives as a list; other sequences too
     try:
-        return std(_sentence_bytes(line, where[1])).split()
+        return std(_sentence_bytes(line, where[1]))
     except CorpusError as e:  # name the partition too: the line number is the partition's
         p, i = where
         raise CorpusError(str(e).replace(f"sentence {i}", f"partition {p}, sentence {i}", 1)) from None
 
 
-def count_partition(rows, mode: str):
-    """(word, (count, ((partition, line), position) first seen)) for one partition's rows
-    of ``number_lines``: positions in corpus order, so ties break as one machine breaks them."""
+def count_partition(p: int, rows, mode: str):
+    """One pass over partition ``p``'s lines (``number_lines``'s rows) with one machine's
+    counter (``WordCounter``, in Numba): one record (p, local ids with 0 at each line's end,
+    the local words by id, their counts). A local id is the word's rank of first appearance
+    in the partition, so (p, id) orders words by first appearance in the corpus."""
     std = Standardizer(mode)
-    counts: dict = {}
-    first: dict = {}
-    for line, idx in rows:
-        for pos, t in enumerate(tokens_of(line, idx, std)):
-            c = counts.get(t)
-            if c is None:
-                counts[t] = 1
-                first[t] = (idx, pos)
-            else:
-                counts[t] = c + 1
-    for t, c in counts.items():
-        yield t, (c, first[t])
+    counter = WordCounter()
+    ids, chunk, size = [], [], 0
+    for line, where in rows:
+        b = line_bytes(line, where, std)
+        chunk.append(b)
+        size += len(b) + 1
+        if size >= TEXT_CHUNK:
+            ids.append(counter.add(b"\n".join(chunk) + b"\n"))
+            chunk, size = [], 0
+    if chunk:
+        ids.append(counter.add(b"\n".join(chunk) + b"\n"))
+    local = np.concatenate(ids) if ids else np.zeros(0, np.int32)
+    yield p, local, counter.words(), counter.counts
+
+
+def local_counts(record):
+    """(word, (count, (partition, local id))) for every word of a ``count_partition`` record."""
+    p, _, words, counts = record
+    for k in range(1, len(words)):
+        yield words[k], (int(counts[k]), (p, k))
 
 
 def merge_counts(a, b):
@@ -79,24 +90,25 @@ def keep_counted(items, floor: int):
     yield None, (distinct, tokens)
 
 
-def encode_partition(rows, index_bc, mode: str, max_len: int):
-    """One record for the partition: (tokens int32, sentence lengths int64), out-of-vocabulary
-    tokens removed, empty lines dropped and long lines split, as ``encode_id_stream`` does."""
-    std = Standardizer(mode)
+def encode_partition(record, index_bc, max_len: int):
+    """One record for the partition: (tokens int32, sentence lengths int64), from its local
+    ids and the broadcast vocabulary (one lookup per distinct word, not per token):
+    out-of-vocabulary tokens removed, empty lines dropped and long lines split, as
+    ``encode_id_stream`` does."""
+    _, local, words, _ = record
     index = index_bc.value
-    parts: list[np.ndarray] = []
-    lengths: list[int] = []
-    for line, idx in rows:
-        toks = tokens_of(line, idx, std)
-        # map(dict.get) stays in C; the out-of-vocabulary -1s are dropped with one mask
-        ids = np.fromiter(map(index.get, toks, repeat(-1)), dtype=np.int32, count=len(toks))
-        ids = ids[ids >= 0]
-        for k in range(0, ids.size, max_len):
-            piece = ids[k:k + max_len]
-            parts.append(piece)
-            lengths.append(piece.size)
-    tokens = np.concatenate(parts) if parts else np.zeros(0, np.int32)
-    yield tokens, np.asarray(lengths, np.int64)
+    remap = np.fromiter(map(index.get, words, repeat(-1)), dtype=np.int32, count=len(words))
+    remap[0] = -2  # a line's end
+    mapped = remap[local]
+    mapped = mapped[mapped != -1]
+    ends = np.flatnonzero(mapped == -2)
+    lengths = np.diff(np.concatenate([[-1], ends])) - 1
+    lengths = lengths[lengths > 0]
+    if lengths.size and lengths.max() > max_len:  # long lines: pieces of max_len, in order
+        pieces = [np.full(n // max_len, max_len, np.int64) for n in lengths.tolist()]
+        lengths = np.concatenate([np.concatenate([whole, [n % max_len]]) if n % max_len else whole
+                                  for whole, n in zip(pieces, lengths.tolist())])
+    yield mapped[mapped >= 0], lengths.astype(np.int64)
 
 
 def job_pieces(p: int, records, bases, batch_words: int):
