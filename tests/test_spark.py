@@ -410,14 +410,21 @@ def test_missing_extra_names_it(monkeypatch):
 
 
 def test_weights_travel_in_bounded_blocks():
-    """The 2 GB limit of one Java byte array: weights are broadcast and returned in row blocks
-    of at most BLOCK_BYTES. (A real vocab x dim > 2**31 model needs > 8 GB per copy: not run.)"""
+    """The 2 GB limit of one Java byte array: weights are broadcast, and deltas returned, in row
+    blocks of at most BLOCK_BYTES. (A real vocab x dim > 2**31 model needs > 8 GB per copy: not run.)"""
     from wordvec.spark.tasks import split_rows
 
     a = np.zeros((1000, 30), np.float32)
     blocks = split_rows(a, block_bytes=12_000)
     assert all(b.nbytes <= 12_000 for b in blocks) and sum(len(b) for b in blocks) == 1000
     assert np.shares_memory(blocks[0], a)
+    from wordvec.spark.tasks import delta_items
+
+    b = a.copy()
+    b[::3] += 1  # 334 rows changed
+    items = list(delta_items("vectors", b, a, 5, block_bytes=12_000))
+    assert len(items) == 4 and all(it[3].nbytes <= 12_000 for it in items)
+    assert np.array_equal(np.concatenate([it[2] for it in items]), np.arange(0, 1000, 3) + 5)
 
 
 def test_module_entry_for_spark_submit(tmp_path):

@@ -265,9 +265,16 @@ def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int)
     for name, blocks in old.items():
         start = 0
         for block in blocks:
-            cur = new[name][start:start + block.shape[0]]
-            rows = changed_rows(cur, block)
-            if rows.size:
-                yield ("delta", name, rows + start, row_deltas(cur, block, rows))
+            yield from delta_items(name, new[name][start:start + block.shape[0]], block, start)
             start += block.shape[0]
     yield ("stats", p, loss, terms, eff, words)
+
+
+def delta_items(name: str, new: np.ndarray, old: np.ndarray, start: int, block_bytes: int = BLOCK_BYTES):
+    """("delta", name, rows + start, new[rows] - old[rows]) for the rows that changed, at most
+    ``block_bytes`` of deltas an item (``collect`` sends each through a Java byte array)."""
+    rows = changed_rows(new, old)
+    step = max(1, block_bytes // (4 * max(1, old.shape[1])))
+    for i in range(0, rows.size, step):
+        piece = rows[i:i + step]
+        yield ("delta", name, piece + start, row_deltas(new, old, piece))
