@@ -321,20 +321,8 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         from ..train.schedule import Schedule
 
         sched = Schedule(n_tokens, model.epochs, model.effective_alpha, model.min_alpha, model.seed)
-        if exchange == "auto":
-            dynamic = sc.getConf().get("spark.dynamicAllocation.enabled", "false").lower() == "true"
-            exchange = "barrier" if P <= sc.defaultParallelism and not dynamic else "server"
         cfg.update(rounds=rounds, n_jobs=n_jobs)
-        if exchange != "broadcast":
-            import socket
-
-            from .exchange import WeightServer
-
-            server = WeightServer(sc.getConf().get("spark.driver.host", None) or socket.gethostname())
-        if exchange == "barrier":
-            runner = rounds_mod.BarrierRounds(sc, jobs_rdd, counts_bc, cfg, server, P)
-        else:
-            runner = rounds_mod.JobRounds(sc, jobs_rdd, counts_bc, cfg, server)
+        runner, server = rounds_mod.runner(exchange, sc, jobs_rdd, counts_bc, cfg, P)
         changed = None  # the rows the last round changed (None: unknown, or all with momentum)
         for epoch in range(start[0], model.epochs):
             t_epoch = time.perf_counter()

@@ -13,12 +13,29 @@ Both return a round's items in partition order, so the model is the same bit for
 """
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
 
 import numpy as np
 
 from . import tasks
+from .exchange import WeightServer
+
+
+def runner(exchange: str, sc, jobs_rdd, counts_bc, cfg: dict, partitions: int):
+    """(the rounds' runner, the driver's weight server or None) for ``exchange``; ``"auto"``
+    is ``"barrier"`` when every partition can have a task slot at once (Spark's default
+    parallelism; barrier mode refuses dynamic allocation), else ``"server"``."""
+    if exchange == "auto":
+        dynamic = sc.getConf().get("spark.dynamicAllocation.enabled", "false").lower() == "true"
+        exchange = "barrier" if partitions <= sc.defaultParallelism and not dynamic else "server"
+    server = None
+    if exchange != "broadcast":
+        server = WeightServer(sc.getConf().get("spark.driver.host", None) or socket.gethostname())
+    if exchange == "barrier":
+        return BarrierRounds(sc, jobs_rdd, counts_bc, cfg, server, partitions), server
+    return JobRounds(sc, jobs_rdd, counts_bc, cfg, server), server
 
 
 class JobRounds:
