@@ -146,6 +146,11 @@ def test_weight_exchanges_give_the_same_model(spark, planted_lines):
         for name, a in models["barrier"].trained_arrays().items():
             assert np.array_equal(a, m.trained_arrays()[name]), (x, name)
         assert [h["loss"] for h in m.history_] == [h["loss"] for h in models["barrier"].history_]
+    # 5 partitions on 2 slots: a barrier task trains several partitions, the same model
+    rdd5 = spark.sparkContext.parallelize(lines, 5)
+    shared, own = (ws.fit(small(epochs=1), rdd5, spark, rounds_per_epoch=3, exchange=x) for x in ("barrier", "server"))
+    for name, a in own.trained_arrays().items():
+        assert np.array_equal(a, shared.trained_arrays()[name]), name
     with pytest.raises(ParameterError, match="exchange='pigeon' is invalid"):
         ws.fit(small(), rdd, spark, exchange="pigeon")
 

@@ -281,8 +281,10 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         if combine == "auto":
             combine = "sum" if P <= 2 else "momentum"
         batch = int(min(model.batch_words, max(100, n_tokens // (int(rounds_per_epoch) * P * 4))))
+        # Job j belongs to partition j % P, which trains on task slot (j % P) % S.
+        exchange, S = rounds_mod.choose(exchange, sc, P)
         jobs_rdd = (encoded.mapPartitionsWithIndex(lambda p, recs: tasks.job_pieces(p, recs, bases, batch))
-                    .partitionBy(P, lambda label: label % P)
+                    .partitionBy(S, lambda label: (label % P) % S)
                     .mapPartitions(tasks.assemble_jobs, preservesPartitioning=True).persist())
         n_jobs = (n_tokens - 1) // batch + 1  # job labels 0 .. n_jobs - 1 (some may be empty)
         jobs_rdd.count()  # materialise the cache now; the text-side caches can go
@@ -321,7 +323,7 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
         from ..train.schedule import Schedule
 
         sched = Schedule(n_tokens, model.epochs, model.effective_alpha, model.min_alpha, model.seed)
-        cfg.update(rounds=rounds, n_jobs=n_jobs)
+        cfg.update(rounds=rounds, n_jobs=n_jobs, partitions=P, slots=S)
         runner, server = rounds_mod.runner(exchange, sc, jobs_rdd, counts_bc, cfg, P)
         changed = None  # the rows the last round changed (None: unknown, or all with momentum)
         for epoch in range(start[0], model.epochs):

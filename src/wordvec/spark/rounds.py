@@ -5,9 +5,10 @@
   ``collect``. A lost task is retried by Spark on its own. Any number of partitions.
 - ``BarrierRounds`` (``"barrier"``): one Spark barrier job for the whole run, its tasks
   launched together and kept; each round they fetch the weights from the weight server
-  and push their results to it. No Spark job per round (about 0.17 s each on this
-  machine), but every partition needs a task slot at once, and a lost task restarts all of
-  them (Spark's barrier rule), at the round the driver is at.
+  once, train each of their partitions from them, and push each partition's results. No
+  Spark job per round (about 0.17 s each on this machine). With fewer slots than
+  partitions a task trains several partitions one after the other: the same results. A
+  lost task restarts all of them (Spark's barrier rule), at the round the driver is at.
 
 Both return a round's items in partition order, so the model is the same bit for bit.
 """
@@ -23,13 +24,20 @@ from . import tasks
 from .exchange import WeightServer
 
 
-def runner(exchange: str, sc, jobs_rdd, counts_bc, cfg: dict, partitions: int):
-    """(the rounds' runner, the driver's weight server or None) for ``exchange``; ``"auto"``
-    is ``"barrier"`` when every partition can have a task slot at once (Spark's default
-    parallelism; barrier mode refuses dynamic allocation), else ``"server"``."""
+def choose(exchange: str, sc, partitions: int) -> tuple[str, int]:
+    """(exchange, task slots the training uses). ``"auto"`` is ``"barrier"`` unless dynamic
+    allocation is on (barrier mode refuses it), else ``"server"``. A barrier job needs a slot
+    for each of its tasks at once, so it runs min(partitions, Spark's default parallelism)
+    tasks, each training its share of the partitions (partition ``p`` on task ``p % slots``)."""
     if exchange == "auto":
         dynamic = sc.getConf().get("spark.dynamicAllocation.enabled", "false").lower() == "true"
-        exchange = "barrier" if partitions <= sc.defaultParallelism and not dynamic else "server"
+        exchange = "server" if dynamic else "barrier"
+    slots = max(1, min(partitions, sc.defaultParallelism)) if exchange == "barrier" else partitions
+    return exchange, slots
+
+
+def runner(exchange: str, sc, jobs_rdd, counts_bc, cfg: dict, partitions: int):
+    """(the rounds' runner, the driver's weight server or None) for a chosen ``exchange``."""
     server = None
     if exchange != "broadcast":
         server = WeightServer(sc.getConf().get("spark.driver.host", None) or socket.gethostname())

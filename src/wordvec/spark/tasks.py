@@ -203,15 +203,20 @@ def train_partition(p: int, partition, weights, counts_bc, cfg: dict, epoch: int
     yield from train_slice(p, jobs, round_weights(weights), counts_bc, cfg, epoch)
 
 
-def train_rounds(p: int, partition, server: tuple, counts_bc, cfg: dict, first_round: int):
+def train_rounds(slot: int, partition, server: tuple, counts_bc, cfg: dict, first_round: int):
     """A barrier task (``exchange="barrier"``): for every round from ``first_round`` (or the
     one the driver is at, after a restart) until the driver says the run is over, fetch the
-    round's weights, train this partition's jobs of it, and push the results to the driver.
-    Each round's result is a pure function of (round, partition, weights): a restarted task
-    pushes the same bytes again."""
+    round's weights, train each of this slot's partitions (``p % slots == slot``) on its
+    jobs of the round from those weights, and push each partition's results to the driver.
+    Each result is a pure function of (round, partition, weights): a restarted task pushes
+    the same bytes again, and the model does not depend on the number of slots."""
     _, address, token, shapes = server
     names = list(shapes)
-    jobs = [j for part in partition for j in part]
+    P, S = cfg["partitions"], cfg["slots"]
+    mine = {p: [] for p in range(slot, P, S)}
+    for part in partition:
+        for job in part:
+            mine[job[0] % P].append(job)
     rounds, n_jobs = cfg["rounds"], cfg["n_jobs"]
     round_no, held = first_round, None  # held: the weights of round_no - 1, kept between rounds
     while True:
@@ -223,11 +228,12 @@ def train_rounds(p: int, partition, server: tuple, counts_bc, cfg: dict, first_r
         held = arrays
         epoch, r = divmod(round_no, rounds)
         lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
-        mine = [j for j in jobs if lo <= j[0] < hi]
-        items = list(train_slice(p, mine, {k: [a] for k, a in zip(names, arrays)}, counts_bc, cfg, epoch))
-        exchange.push(address, token, round_no, p, items, names)
+        weights = {k: [a] for k, a in zip(names, arrays)}
+        for p, jobs in mine.items():
+            items = list(train_slice(p, [j for j in jobs if lo <= j[0] < hi], weights, counts_bc, cfg, epoch))
+            exchange.push(address, token, round_no, p, items, names)
         round_no += 1
-    yield ("done", p)
+    yield ("done", slot)
 
 
 def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int):
