@@ -32,7 +32,7 @@ EXCHANGE = ("auto", "barrier", "server", "broadcast")
 @click.option("--exchange", type=click.Choice(EXCHANGE), default="auto", show_default=True,
               help="How rounds run: one barrier job whose tasks stay and exchange weights with the "
                    "driver over TCP, one job per round with weights over TCP, or with Spark "
-                   "broadcasts (slowest); auto: barrier when the partitions fit the cluster's slots.")
+                   "broadcasts (slowest); auto: barrier unless dynamic allocation is on.")
 @click.option("--checkpoint", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Write a checkpoint folder after every round; a run given it again resumes there.")
 @word2vec_options(exclude=("--max-vocab-size", "--workers"))

@@ -240,14 +240,15 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     ``checkpoint``: a folder written (a native model folder) after every round; a run given
     the folder of an unfinished run with the same data and layout resumes after its last round.
     ``exchange``: how the rounds run and the weights travel (the model is the same for all):
-    ``"barrier"`` (one Spark barrier job for the whole run: its tasks stay, fetch each
-    round's weights over TCP from a thread in the driver and push their deltas back; no
-    Spark job per round, but every partition needs a task slot at once), ``"server"`` (one
+    ``"barrier"`` (one Spark barrier job for the whole run: its min(partitions, default
+    parallelism) tasks stay, fetch each round's weights over TCP from a thread in the
+    driver, train their partitions and push the deltas back; no Spark job per round),
+    ``"server"`` (one
     Spark job per round, the weights fetched from the driver's thread once per Python
     worker), ``"broadcast"`` (one Spark job per round, the weights as Spark broadcasts in
     64 MiB row blocks: the slowest, but no connection to the driver beyond Spark's own), or
-    ``"auto"`` (the default: ``"barrier"`` when the partitions fit in Spark's default
-    parallelism and dynamic allocation is off, else ``"server"``). ``"barrier"`` and
+    ``"auto"`` (the default: ``"barrier"``, or ``"server"`` under dynamic allocation, which
+    barrier jobs refuse). ``"barrier"`` and
     ``"server"`` need the executors to reach the driver's host on a free port, as they
     reach Spark's own driver ports.
     """
