@@ -87,7 +87,7 @@ class WeightServer:
         """The pushed items of ``round_no``, in partition order, once all partitions' are in;
         ``alive()`` false while waiting (the job failed) raises RuntimeError."""
         with self._lock:
-            while len(self._results.get(round_no, ())) < partitions:
+            while not all(p in self._results.get(round_no, {}) for p in range(partitions)):
                 if not alive():
                     raise RuntimeError("the training job ended before the round's results were in")
                 self._lock.wait(0.2)
