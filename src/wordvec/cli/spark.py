@@ -66,7 +66,8 @@ def spark_train(corpus, output, master, partitions, rounds_per_epoch, combine, e
         wspark.fit(model, list(corpus), session, partitions=partitions, rounds_per_epoch=rounds_per_epoch,
                    combine=combine, checkpoint=checkpoint, verbose=not quiet, exchange=exchange)
     except ParameterError as e:
-        raise ParameterError(cli_names(str(e)).replace("--rounds-per-epoch=", "--rounds=")) from None
+        message = cli_names(str(e)).replace("--rounds-per-epoch=", "--rounds=")
+        raise ParameterError(message.replace(" or None", " (or left out)")) from None
     model.save(output)
     if not quiet:
         last = model.history_[-1]
