@@ -229,20 +229,25 @@ def train_rounds(slot: int, partition, server: tuple, counts_bc, cfg: dict, firs
         epoch, r = divmod(round_no, rounds)
         lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
         weights = {k: [a] for k, a in zip(names, arrays)}
+        work = {k: a.copy() for k, a in zip(names, arrays)}  # one copy a round, put back after each partition
         for p, jobs in mine.items():
-            items = list(train_slice(p, [j for j in jobs if lo <= j[0] < hi], weights, counts_bc, cfg, epoch))
+            items = list(train_slice(p, [j for j in jobs if lo <= j[0] < hi], weights, counts_bc, cfg, epoch, work))
             exchange.push(address, token, round_no, p, items, names)
         round_no += 1
     yield ("done", slot)
 
 
-def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int):
+def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int, work: dict | None = None):
     """Train ``jobs`` on a private copy of ``old`` ({name: row blocks}, left unchanged); yield
     ("delta", name, rows, delta) for the rows that changed, then ("stats", p, loss, ...).
+    ``work``: {name: array} equal to ``old``, trained on instead of a new copy and left
+    equal to ``old`` again (the changed rows put back), for the task's next partition: a
+    copy of the model per partition cost as much as training a small slice.
 
     Each job's learning-rate span and seed follow from its position in the corpus
     (``Schedule``), as on one machine."""
-    new = {name: np.concatenate(blocks) if len(blocks) > 1 else np.array(blocks[0]) for name, blocks in old.items()}
+    new = work if work is not None else \
+        {name: np.concatenate(blocks) if len(blocks) > 1 else np.array(blocks[0]) for name, blocks in old.items()}
     d = cfg["vector_size"]
     dummy = np.zeros((1, d), np.float32)
     syn0 = new["vectors"]
@@ -271,16 +276,22 @@ def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int)
     for name, blocks in old.items():
         start = 0
         for block in blocks:
-            yield from delta_items(name, new[name][start:start + block.shape[0]], block, start)
+            yield from delta_items(name, new[name][start:start + block.shape[0]], block, start,
+                                   restore=work is not None)
             start += block.shape[0]
     yield ("stats", p, loss, terms, eff, words)
 
 
-def delta_items(name: str, new: np.ndarray, old: np.ndarray, start: int, block_bytes: int = BLOCK_BYTES):
+def delta_items(name: str, new: np.ndarray, old: np.ndarray, start: int, block_bytes: int = BLOCK_BYTES,
+                restore: bool = False):
     """("delta", name, rows + start, new[rows] - old[rows]) for the rows that changed, at most
-    ``block_bytes`` of deltas an item (``collect`` sends each through a Java byte array)."""
+    ``block_bytes`` of deltas an item (``collect`` sends each through a Java byte array);
+    ``restore``: then put ``old``'s values back into those rows of ``new``."""
     rows = changed_rows(new, old)
     step = max(1, block_bytes // (4 * max(1, old.shape[1])))
     for i in range(0, rows.size, step):
         piece = rows[i:i + step]
-        yield ("delta", name, piece + start, row_deltas(new, old, piece))
+        delta = row_deltas(new, old, piece)
+        if restore:
+            new[piece] = old[piece]
+        yield ("delta", name, piece + start, delta)
