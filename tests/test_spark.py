@@ -169,6 +169,10 @@ def test_weight_server_serves_raw_arrays_to_its_own_run_only():
             fetch(server.address, server.token, 7, [(4, 4), (2, 4)])
         with pytest.raises(OSError):  # another run's token: the server says nothing
             fetch(server.address, b"x" * 16, 7, [(3, 4), (2, 4)])
+        port = server.address[1]
+    with pytest.raises(OSError, match=r"cannot reach the driver's weight server at 127.0.0.1:\d+ .*"
+                                      r"exchange='broadcast'"):
+        fetch(("127.0.0.1", port), b"x" * 16, 7, [(3, 4)])
 
 
 def test_weight_server_collects_pushed_results_in_partition_order():

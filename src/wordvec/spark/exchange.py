@@ -99,9 +99,10 @@ class WeightServer:
             self._closed = True
             self._lock.notify_all()
         try:
-            self._sock.close()
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone does not)
         except OSError:
             pass
+        self._sock.close()
 
     def __enter__(self):
         return self
@@ -189,7 +190,7 @@ def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tu
     ``held``: the arrays of round ``held_round`` that the task holds, brought up to date in
     place (only the changed rows travel) when the round served is the next one."""
     where = f"the driver's weight server at {address[0]}:{address[1]}"
-    with socket.create_connection(tuple(address), timeout=None if at_least else TIMEOUT_S) as conn:
+    with _connect(address, None if at_least else TIMEOUT_S) as conn:
         have = held_round if held is not None else -1
         conn.sendall(_REQUEST.pack(token, AT_LEAST if at_least else GET, int(round_no), int(have)))
         (status,) = _INT.unpack(_recv_exact(conn, _INT.size))
@@ -228,7 +229,7 @@ def push(address: tuple[str, int], token: bytes, round_no: int, partition: int, 
     """Send a task's results of a round (``train_slice``'s items) to the driver."""
     deltas = [it for it in items if it[0] == "delta"]
     stats = next(it for it in items if it[0] == "stats")
-    with socket.create_connection(tuple(address), timeout=TIMEOUT_S) as conn:
+    with _connect(address, TIMEOUT_S) as conn:
         conn.sendall(_REQUEST.pack(token, PUT, int(round_no), int(partition)) + _INT.pack(len(deltas)))
         for _, name, rows, delta in deltas:
             conn.sendall(_ITEM.pack(names.index(name), rows.size))
@@ -238,6 +239,18 @@ def push(address: tuple[str, int], token: bytes, round_no: int, partition: int, 
         (status,) = _INT.unpack(_recv_exact(conn, _INT.size))
         if status != OK:
             raise OSError(f"the driver's weight server at {address[0]}:{address[1]} refused round {round_no}")
+
+
+def _connect(address: tuple[str, int], timeout: float | None) -> socket.socket:
+    """A connection to the driver's weight server (``timeout`` None: then waiting as long as
+    the other tasks take), or an OSError that says what to do."""
+    try:
+        conn = socket.create_connection(tuple(address), timeout=TIMEOUT_S)
+    except OSError as e:
+        raise OSError(f"cannot reach the driver's weight server at {address[0]}:{address[1]} ({e}); let the "
+                      f"executors reach the driver's host, or train with exchange='broadcast'") from None
+    conn.settimeout(timeout)
+    return conn
 
 
 def _send_array(conn: socket.socket, a: np.ndarray) -> None:
