@@ -18,6 +18,7 @@ from ..kernels.word2vec import cbow_job, skipgram_job
 from ..text.corpus import _sentence_bytes
 from ..text.standardize import Standardizer
 from ..train.schedule import Schedule
+from ..vocab.encoding import _split_long
 from ..vocab.wordcount import WordCounter
 from . import exchange
 
@@ -104,11 +105,8 @@ def encode_partition(record, index_bc, max_len: int):
     ends = np.flatnonzero(mapped == -2)
     lengths = np.diff(np.concatenate([[-1], ends])) - 1
     lengths = lengths[lengths > 0]
-    if lengths.size and lengths.max() > max_len:  # long lines: pieces of max_len, in order
-        pieces = [np.full(n // max_len, max_len, np.int64) for n in lengths.tolist()]
-        lengths = np.concatenate([np.concatenate([whole, [n % max_len]]) if n % max_len else whole
-                                  for whole, n in zip(pieces, lengths.tolist())])
-    yield mapped[mapped >= 0], lengths.astype(np.int64)
+    bounds = _split_long(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), max_len)  # long lines cut
+    yield mapped[mapped >= 0], np.diff(bounds).astype(np.int64)
 
 
 def job_pieces(p: int, records, bases, batch_words: int):
@@ -215,8 +213,9 @@ def train_rounds(slot: int, partition, server: tuple, counts_bc, cfg: dict, firs
     P, S = cfg["partitions"], cfg["slots"]
     mine = {p: [] for p in range(slot, P, S)}
     for part in partition:
-        for job in part:
+        for job in part:  # in label order (assemble_jobs sorts them)
             mine[job[0] % P].append(job)
+    labels = {p: np.array([j[0] for j in jobs], np.int64) for p, jobs in mine.items()}
     rounds, n_jobs = cfg["rounds"], cfg["n_jobs"]
     round_no, held = first_round, None  # held: the weights of round_no - 1, kept between rounds
     while True:
@@ -231,7 +230,8 @@ def train_rounds(slot: int, partition, server: tuple, counts_bc, cfg: dict, firs
         weights = {k: [a] for k, a in zip(names, arrays)}
         work = {k: a.copy() for k, a in zip(names, arrays)}  # one copy a round, put back after each partition
         for p, jobs in mine.items():
-            items = list(train_slice(p, [j for j in jobs if lo <= j[0] < hi], weights, counts_bc, cfg, epoch, work))
+            a, b = np.searchsorted(labels[p], [lo, hi])  # the round's jobs: a slice, not a scan
+            items = list(train_slice(p, jobs[a:b], weights, counts_bc, cfg, epoch, work))
             exchange.push(address, token, round_no, p, items, names)
         round_no += 1
     yield ("done", slot)
