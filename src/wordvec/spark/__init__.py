@@ -337,7 +337,8 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
                                         changed)
                 for k in range(4):
                     sums[k] += stats[k]
-                if not np.isfinite(stats[0]) or not all(np.isfinite(a).all() for a in arrays.values()):
+                if not np.isfinite(stats[0]) or not all(np.isfinite(b).all() for a in arrays.values()
+                                                          for b in tasks.split_rows(a)):  # bounded temporaries
                     from ..train.runner import diverged
 
                     raise diverged(model, epoch, "the weights")
