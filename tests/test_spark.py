@@ -216,7 +216,7 @@ def test_weight_server_collects_pushed_results_in_partition_order():
 
 
 def test_delta_kernels_match_numpy():
-    from wordvec.kernels.deltas import add_scaled_rows, changed_rows, row_deltas
+    from wordvec.kernels.deltas import add_scaled_rows, changed_rows, decay, mark_rows, row_deltas
 
     rng = np.random.default_rng(0)
     old = rng.random((50, 7), dtype=np.float32)
@@ -226,10 +226,24 @@ def test_delta_kernels_match_numpy():
     assert rows.tolist() == [3, 17, 49]
     assert np.array_equal(row_deltas(new, old, rows), new[rows] - old[rows])
     target = old.copy()
-    add_scaled_rows(target, rows, new[rows] - old[rows], np.float32(0.5))
+    assert add_scaled_rows(target, rows, new[rows] - old[rows], np.float32(0.5))
     expect = old.copy()
     expect[rows] += (new[rows] - old[rows]) * np.float32(0.5)
     assert np.array_equal(target, expect)
+    # a value written that is infinite or NaN is reported (the driver's divergence check)
+    for bad in (np.inf, np.nan):
+        delta = np.zeros((1, 7), np.float32)
+        delta[0, 4] = bad
+        assert not add_scaled_rows(target.copy(), rows[:1], delta, np.float32(1.0))
+    # a mask limits the comparison to the rows that may have changed
+    mask = np.zeros(50, np.bool_)
+    mark_rows(mask, np.array([17, 49, 49], np.int32))
+    assert changed_rows(new, old, mask).tolist() == [17, 49]
+    # block momentum's decay: one pass, the same bits as NumPy's two
+    w, m = rng.random((50, 7), dtype=np.float32), rng.random((50, 7), dtype=np.float32)
+    ew, em = w + m * np.float32(0.81), m * np.float32(0.9)
+    decay(w, m, np.float32(0.81), np.float32(0.9))
+    assert np.array_equal(w, ew) and np.array_equal(m, em)
 
 
 def test_killed_task_is_retried_with_the_same_result(spark, planted_lines, tmp_path, monkeypatch):
@@ -282,6 +296,20 @@ def test_momentum_is_sum_at_one_partition_and_trains_at_eight(spark, planted_lin
     assert group_purity(m.wv, vocab) >= 0.9, group_purity(m.wv, vocab)
     assert m.history_[-1]["loss"] < 1.25 * one.history_[-1]["loss"], (m.history_, one.history_)
     assert s.history_[-1]["loss"] > 5 * one.history_[-1]["loss"], s.history_  # the sum's overshoot
+
+
+def test_divergence_is_the_one_machine_error(spark, planted_lines):
+    """A learning rate that blows up stops the run after the round that wrote inf or NaN,
+    with one machine's one-line error (the driver checks the rows the deltas wrote, not a
+    scan of the whole model each round)."""
+    import wordvec.spark as ws
+    from wordvec.errors import TrainingDiverged
+
+    lines, _ = planted_lines
+    for combine in ("sum", "momentum"):
+        with pytest.raises(TrainingDiverged, match=r"training diverged in epoch 1: .*smaller alpha"):
+            ws.fit(small(alpha=10, epochs=1), spark.sparkContext.parallelize(lines, 4), spark,
+                   rounds_per_epoch=4, combine=combine)
 
 
 def test_dataframe_columns_of_text_and_tokens(spark, planted_lines):

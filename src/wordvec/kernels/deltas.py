@@ -10,13 +10,28 @@ import numpy as np
 from numba import njit
 
 
+ALL_ROWS = np.zeros(0, np.bool_)  # ``changed_rows``' default: every row may have changed
+
+
 @njit(nogil=True, cache=True)
-def changed_rows(new, old):
-    """The indices of the rows where ``new`` differs from ``old`` (int64, ascending)."""
+def mark_rows(mask, tokens):
+    """``mask[tokens] = True``: the rows a word2vec job can change in its input matrix
+    (its centre and context words)."""
+    for t in tokens:
+        mask[t] = True
+
+
+@njit(nogil=True, cache=True)
+def changed_rows(new, old, mask=ALL_ROWS):
+    """The indices of the rows where ``new`` differs from ``old`` (int64, ascending);
+    ``mask``: only rows true in it are compared (the others are known to be unchanged)."""
     n, d = new.shape
     out = np.empty(n, np.int64)
     k = 0
+    every = mask.size == 0
     for i in range(n):
+        if not every and not mask[i]:
+            continue
         for j in range(d):
             if new[i, j] != old[i, j]:
                 out[k] = i
@@ -39,9 +54,26 @@ def row_deltas(new, old, rows):
 
 @njit(nogil=True, cache=True)
 def add_scaled_rows(target, rows, delta, scale):
-    """``target[rows] += delta * scale`` (rows distinct, as ``changed_rows`` gives them)."""
+    """``target[rows] += delta * scale`` (rows distinct, as ``changed_rows`` gives them);
+    False when a value written is infinite or NaN (the run diverged), without a scan of
+    the whole model."""
     d = target.shape[1]
+    finite = True
     for k in range(rows.size):
         r = rows[k]
         for j in range(d):
-            target[r, j] += delta[k, j] * scale
+            v = target[r, j] + delta[k, j] * scale
+            target[r, j] = v
+            finite &= (v - v) == 0  # 0 for a finite v, NaN for inf or NaN; a boolean AND vectorises
+    return finite
+
+
+@njit(nogil=True, cache=True)
+def decay(w, m, w_scale, m_scale):
+    """``w += m * w_scale`` and ``m *= m_scale``, one pass over both (block momentum's first
+    half; NumPy took three passes and a temporary)."""
+    n, d = w.shape
+    for i in range(n):
+        for j in range(d):
+            w[i, j] += m[i, j] * w_scale
+            m[i, j] *= m_scale

@@ -337,8 +337,7 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
                                         changed)
                 for k in range(4):
                     sums[k] += stats[k]
-                if not np.isfinite(stats[0]) or not all(np.isfinite(b).all() for a in arrays.values()
-                                                          for b in tasks.split_rows(a)):  # bounded temporaries
+                if not np.isfinite(stats[0]):  # the loss, or a weight the round wrote (``_round``)
                     from ..train.runner import diverged
 
                     raise diverged(model, epoch, "the weights")
@@ -383,12 +382,13 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
 def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momentum: dict, changed=None):
     """One round: the tasks train their jobs of [lo, hi) from the weights (``runner``; the
     rows ``changed`` by the round before, if known), and the driver applies the combined
-    deltas. Returns the loss sums and the rows this round changed (None with momentum,
-    which moves every row it holds)."""
-    from ..kernels.deltas import add_scaled_rows
+    deltas. Returns the loss sums (the loss NaN if a weight written became infinite or NaN)
+    and the rows this round changed (None with momentum, which moves every row it holds)."""
+    from ..kernels.deltas import add_scaled_rows, decay
 
     results = runner.run(arrays, round_no, epoch, lo, hi, changed)
     stats = [0.0, 0, 0, 0]
+    finite = True  # every value the deltas wrote: NaN or inf can enter the model only there
     touched = {name: np.zeros(a.shape[0], np.int32) for name, a in arrays.items()} if combine == "row_mean" else None
     acc = {name: np.zeros_like(a) for name, a in arrays.items()} if combine == "row_mean" else None
     scale = np.float32(1.0 / P) if combine == "mean" else np.float32(1.0)
@@ -397,9 +397,7 @@ def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momen
         # w += eta m' + g, i.e. w += eta^2 m + (1 + eta) g; then m = m'.
         eta = np.float32(1.0 - 1.0 / P)
         for name, m in momentum.items():
-            for w_block, m_block in zip(tasks.split_rows(arrays[name]), tasks.split_rows(m)):
-                w_block += m_block * (eta * eta)  # in row blocks: a bounded temporary
-                m_block *= eta
+            decay(arrays[name], m, eta * eta, eta)
         step, share = np.float32((1.0 + eta) / P), np.float32(1.0 / P)
     for item in results:  # in partition order: the same sums on every run
         if item[0] == "stats":
@@ -408,17 +406,19 @@ def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momen
             continue
         _, name, rows, delta = item
         if momentum:
-            add_scaled_rows(arrays[name], rows, delta, step)
+            finite &= add_scaled_rows(arrays[name], rows, delta, step)
             add_scaled_rows(momentum[name], rows, delta, share)
         elif combine == "row_mean":
-            add_scaled_rows(acc[name], rows, delta, np.float32(1.0))
+            finite &= add_scaled_rows(acc[name], rows, delta, np.float32(1.0))
             touched[name][rows] += 1
         else:  # sum (scale 1) or mean (1 / P)
-            add_scaled_rows(arrays[name], rows, delta, scale)
+            finite &= add_scaled_rows(arrays[name], rows, delta, scale)
     if combine == "row_mean":
         for name, a in arrays.items():
             rows = np.flatnonzero(touched[name])
             a[rows] += acc[name][rows] / touched[name][rows, None].astype(np.float32)
+    if not finite:
+        stats[0] = float("nan")  # the caller's divergence check
     if momentum:
         return stats, None
     rows = {name: [it[2] for it in results if it[0] == "delta" and it[1] == name] for name in arrays}

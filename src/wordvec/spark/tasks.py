@@ -12,7 +12,7 @@ from itertools import repeat
 import numpy as np
 
 from ..errors import CorpusError
-from ..kernels.deltas import changed_rows, row_deltas
+from ..kernels.deltas import ALL_ROWS, changed_rows, mark_rows, row_deltas
 from ..kernels.tables import build_tables
 from ..kernels.word2vec import cbow_job, skipgram_job
 from ..text.corpus import _sentence_bytes
@@ -258,7 +258,10 @@ def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int,
     sched = Schedule(cfg["n_tokens"], cfg["epochs"], cfg["alpha"], cfg["min_alpha"], cfg["seed"])
     loss = 0.0
     terms = eff = words = 0
+    # Only the slice's own words' input rows can change: the delta scan compares those alone.
+    inputs = np.zeros(syn0.shape[0], np.bool_)
     for n_done, (label, t0, t1, tokens, bounds) in enumerate(jobs):
+        mark_rows(inputs, tokens)
         if n_done == 1 and cfg.get("fault"):
             _die_once(cfg["fault"])
         a0, a1 = sched.job_alphas(epoch, t0, t1)
@@ -276,18 +279,20 @@ def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int,
     for name, blocks in old.items():
         start = 0
         for block in blocks:
+            mask = inputs[start:start + block.shape[0]] if name == "vectors" else ALL_ROWS
             yield from delta_items(name, new[name][start:start + block.shape[0]], block, start,
-                                   restore=work is not None)
+                                   restore=work is not None, mask=mask)
             start += block.shape[0]
     yield ("stats", p, loss, terms, eff, words)
 
 
 def delta_items(name: str, new: np.ndarray, old: np.ndarray, start: int, block_bytes: int = BLOCK_BYTES,
-                restore: bool = False):
+                restore: bool = False, mask: np.ndarray = ALL_ROWS):
     """("delta", name, rows + start, new[rows] - old[rows]) for the rows that changed, at most
     ``block_bytes`` of deltas an item (``collect`` sends each through a Java byte array);
-    ``restore``: then put ``old``'s values back into those rows of ``new``."""
-    rows = changed_rows(new, old)
+    ``restore``: then put ``old``'s values back into those rows of ``new``; ``mask``: the
+    rows that may have changed (``changed_rows``)."""
+    rows = changed_rows(new, old, mask)
     step = max(1, block_bytes // (4 * max(1, old.shape[1])))
     for i in range(0, rows.size, step):
         piece = rows[i:i + step]
