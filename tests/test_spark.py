@@ -246,6 +246,39 @@ def test_delta_kernels_match_numpy():
     assert np.array_equal(w, ew) and np.array_equal(m, em)
 
 
+@pytest.mark.parametrize("sg", [True, False])
+@pytest.mark.parametrize("hs,negative", [(False, 5), (True, 0), (True, 3)])
+def test_kernels_record_every_output_row_they_write(sg, hs, negative):
+    """A task's delta scan reads only the rows the kernels recorded (and the slice's own
+    words): every row that changed must be among them, or its delta would be lost."""
+    from wordvec.kernels.deltas import changed_rows
+    from wordvec.kernels.tables import build_tables
+    from wordvec.kernels.word2vec import cbow_job, skipgram_job
+
+    rng = np.random.default_rng(1)
+    V, d = 300, 8
+    counts = np.sort(rng.integers(1, 1000, V))[::-1].copy()
+    tables = build_tables(counts, 1e-3, negative, 0.75, hs)
+    tokens = rng.integers(0, V // 3, 2000).astype(np.int32)  # the slice uses a third of the words
+    bounds = np.array([0, 700, 2000], np.int64)
+    syn0 = (rng.random((V, d), dtype=np.float32) - 0.5) / d
+    syn1, syn1neg = rng.random((V, d), dtype=np.float32), rng.random((V, d), dtype=np.float32)
+    before = [a.copy() for a in (syn0, syn1, syn1neg)]
+    touched = np.zeros((2, V), np.bool_)
+    if sg:
+        skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, 3, negative, hs, 0.05, 0.04, 7, touched)
+    else:
+        cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, 3, negative, hs, True, 0.05, 0.04, 7, touched)
+    inputs = np.zeros(V, np.bool_)
+    inputs[tokens] = True
+    for new, old, marks in zip((syn0, syn1, syn1neg), before, (inputs, touched[1], touched[0])):
+        rows = changed_rows(new, old)
+        assert marks[rows].all()
+        assert np.array_equal(changed_rows(new, old, marks), rows)
+    assert changed_rows(syn1neg, before[2]).size > 0 if negative else not touched[0].any()
+    assert changed_rows(syn1, before[1]).size > 0 if hs else not touched[1].any()
+
+
 def test_killed_task_is_retried_with_the_same_result(spark, planted_lines, tmp_path, monkeypatch):
     """A Python worker killed mid-task (after training one of its jobs on its private copy)
     costs a retried task, not the run, and the model is bit for bit an unbroken run's."""

@@ -103,6 +103,19 @@ def job_alpha(alpha0, alpha1, bounds, s):
     return np.float32(alpha0 + (alpha1 - alpha0) * ((bounds[s] - bounds[0]) / total))
 
 
+NO_MARKS = np.zeros((0, 0), np.bool_)  # the kernels' default ``touched``: record nothing
+
+
+@njit(nogil=True, inline="always")
+def mark_outputs(touched, which, rows, k):
+    """``touched[which, rows[:k]] = True``: the output rows a step wrote (row 0 of
+    ``touched`` for syn1neg, row 1 for syn1), which a Spark task's delta scan then reads
+    alone; a no-op for one machine's empty ``NO_MARKS``."""
+    if touched.shape[0]:
+        for q in range(k):
+            touched[which, rows[q]] = True
+
+
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state):
     """Outputs for negative sampling: the centre word (label 1) then up to ``negative``

@@ -11,20 +11,22 @@ context and predicts the centre word, as in the C tool.
 
 Every kernel returns (loss_sum, loss_terms, effective_words): the exact summed negative
 log-likelihood of the predictions it made, how many predictions (positive pairs for
-skip-gram, centre words for CBOW), and words kept after subsampling.
+skip-gram, centre words for CBOW), and words kept after subsampling. ``touched`` (Spark
+tasks only): a (2, words) mask that records the output rows written (``mark_outputs``).
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-from .blocks import (add_rows, batch_update, draw_outputs, gather_rows, hidden_update, huffman_outputs, job_alpha,
-                     longest_sentence, output_buffers, shrunk_window, subsample)
+from .blocks import (NO_MARKS, add_rows, batch_update, draw_outputs, gather_rows, hidden_update, huffman_outputs,
+                     job_alpha, longest_sentence, mark_outputs, output_buffers, shrunk_window, subsample)
 from .prefetch import prefetch_outputs, prefetch_row
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, alpha0, alpha1, seed):
+def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, alpha0, alpha1, seed,
+                 touched=NO_MARKS):
     dim = syn0.shape[1]
     # The tables' arrays, taken out once: reading a field of ``tables`` in the loop costs a
     # reference count each time (6-7% of skip-gram's time, measured).
@@ -58,6 +60,7 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, 
             if hs:
                 k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
                 loss += batch_update(syn1, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
+                mark_outputs(touched, 1, rows, k)
             if negative > 0:
                 k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
                 if i + 1 < n:  # the next step's rows, fetched while this one computes (x1.12)
@@ -65,13 +68,15 @@ def skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, 
                     if i + window + 1 < n:
                         prefetch_row(syn0, sent[i + window + 1])
                 loss += batch_update(syn1neg, rows, labels, k, ctxbuf, dctx, nc, alpha, grad, True)
+                mark_outputs(touched, 0, rows, k)
             add_rows(syn0, ctx, nc, dctx)
             terms += nc
     return loss, terms, effective
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, cbow_mean, alpha0, alpha1, seed):
+def cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, cbow_mean, alpha0, alpha1, seed,
+             touched=NO_MARKS):
     dim = syn0.shape[1]
     # The tables' arrays, taken out once: reading a field of ``tables`` in the loop costs a
     # reference count each time (6-7% of skip-gram's time, measured).
@@ -109,6 +114,7 @@ def cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, 
             if hs:
                 k = huffman_outputs(centre, codes, points, code_lengths, rows, labels)
                 loss += hidden_update(syn1, rows, labels, k, h, neu1e, alpha, True)
+                mark_outputs(touched, 1, rows, k)
             if negative > 0:
                 k, state = draw_outputs(centre, negative, neg_thr, neg_alias, rows, labels, state)
                 if i + 1 < n:  # as in skipgram_job
@@ -116,6 +122,7 @@ def cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, window, negative, hs, 
                     if i + window + 1 < n:
                         prefetch_row(syn0, sent[i + window + 1])
                 loss += hidden_update(syn1neg, rows, labels, k, h, neu1e, alpha, True)
+                mark_outputs(touched, 0, rows, k)
             # As the C tool: every context word receives the whole error (mean and sum).
             for j in range(lo, hi):
                 if j != i:

@@ -258,8 +258,11 @@ def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int,
     sched = Schedule(cfg["n_tokens"], cfg["epochs"], cfg["alpha"], cfg["min_alpha"], cfg["seed"])
     loss = 0.0
     terms = eff = words = 0
-    # Only the slice's own words' input rows can change: the delta scan compares those alone.
+    # Only the slice's own words' input rows, and the output rows the kernels record, can
+    # change: the delta scan compares those alone (a scan of the whole model per partition
+    # cost more than training a small slice).
     inputs = np.zeros(syn0.shape[0], np.bool_)
+    touched = np.zeros((2, syn0.shape[0]), np.bool_)  # output rows written: syn1neg, syn1
     for n_done, (label, t0, t1, tokens, bounds) in enumerate(jobs):
         mark_rows(inputs, tokens)
         if n_done == 1 and cfg.get("fault"):
@@ -268,10 +271,10 @@ def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int,
         seed = sched.job_seed(epoch, label)
         if cfg["sg"]:
             r = skipgram_job(tokens, bounds, syn0, syn1, syn1neg, tables, cfg["window"], cfg["negative"],
-                             cfg["hs"], a0, a1, seed)
+                             cfg["hs"], a0, a1, seed, touched)
         else:
             r = cbow_job(tokens, bounds, syn0, syn1, syn1neg, tables, cfg["window"], cfg["negative"], cfg["hs"],
-                         cfg["cbow_mean"], a0, a1, seed)
+                         cfg["cbow_mean"], a0, a1, seed, touched)
         loss += r[0]
         terms += r[1]
         eff += r[2]
@@ -279,7 +282,8 @@ def train_slice(p: int, jobs: list, old: dict, counts_bc, cfg: dict, epoch: int,
     for name, blocks in old.items():
         start = 0
         for block in blocks:
-            mask = inputs[start:start + block.shape[0]] if name == "vectors" else ALL_ROWS
+            marks = {"vectors": inputs, "syn1neg": touched[0], "syn1": touched[1]}[name]
+            mask = marks[start:start + block.shape[0]]
             yield from delta_items(name, new[name][start:start + block.shape[0]], block, start,
                                    restore=work is not None, mask=mask)
             start += block.shape[0]
