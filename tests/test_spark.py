@@ -184,16 +184,21 @@ def test_weight_server_collects_pushed_results_in_partition_order():
     with WeightServer("127.0.0.1") as server:
         server.publish(4, [a, a])
         d = np.ones((2, 3), np.float32)
-        for p in (1, 0, 1):  # partition 1 twice: a restarted task's copy replaces the first
-            push(server.address, server.token, 4, p, [("delta", "b", np.array([0, 4]), d * (p + 1)),
-                                                       ("stats", p, 0.5, 2, 3, 4)], ["a", "b"])
-        items = server.results(4, 2)
+        def res(p):
+            return p, [("delta", "b", np.array([0, 4]), d * (p + 1)), ("stats", p, 0.5, 2, 3, 4)]
+
+        # a task pushes its partitions together; partition 1 twice: a restarted task's copy
+        # replaces the first
+        push(server.address, server.token, 4, [res(1), res(2)], ["a", "b"])
+        push(server.address, server.token, 4, [res(0)], ["a", "b"])
+        push(server.address, server.token, 4, [res(1)], ["a", "b"])
+        items = server.results(4, 3)
         deltas = [it for it in items if it[0] == "delta"]
-        assert [it[1] for it in deltas] == [1, 1] and deltas[0][3][0, 0] == 1 and deltas[1][3][0, 0] == 2
-        assert [it[2:] for it in items if it[0] == "stats"] == [(0.5, 2, 3, 4)] * 2
+        assert [it[1] for it in deltas] == [1, 1, 1] and [it[3][0, 0] for it in deltas] == [1, 2, 3]
+        assert [it[2:] for it in items if it[0] == "stats"] == [(0.5, 2, 3, 4)] * 3
         with pytest.raises(OSError):  # a row outside the array: refused, not applied
-            push(server.address, server.token, 4, 0, [("delta", "a", np.array([5]), d[:1]),
-                                                       ("stats", 0, 0.0, 0, 0, 0)], ["a", "b"])
+            push(server.address, server.token, 4, [(0, [("delta", "a", np.array([5]), d[:1]),
+                                                        ("stats", 0, 0.0, 0, 0, 0)])], ["a", "b"])
         # a task waiting for the next round gets it when it is published, then "finished"
         got = []
         t = threading.Thread(target=lambda: got.append(fetch(server.address, server.token, 5, [(5, 3)] * 2,

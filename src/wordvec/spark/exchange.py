@@ -44,6 +44,7 @@ GET, AT_LEAST, PUT = 0, 1, 2
 OK, UNKNOWN, FINISHED, ABORTED = 0, 1, 2, 3
 FULL, SPARSE = 0, 1
 CHUNK = 16 << 20  # bytes per send/recv call: a bounded view, never one huge buffer
+MAX_PARTITIONS = 1 << 20  # a pushed partition id or count beyond this is garbage
 TIMEOUT_S = 600.0  # a task waits this long for the driver before it fails (and is retried)
 
 
@@ -126,11 +127,18 @@ class WeightServer:
                 token, kind, round_no, part = _REQUEST.unpack(request)
                 if not secrets.compare_digest(token, self.token):
                     return  # not one of this run's tasks: say nothing
-                if kind == PUT:
-                    items = self._receive_items(conn)
+                if kind == PUT:  # ``part``: how many partitions' results follow
+                    if not 0 < part <= MAX_PARTITIONS:
+                        raise ValueError("bad partition count")
+                    got = {}
+                    for _ in range(part):
+                        (p,) = _INT.unpack(_recv_exact(conn, _INT.size))
+                        if not 0 <= p < MAX_PARTITIONS:
+                            raise ValueError("bad partition")
+                        got[p] = self._receive_items(conn)
                     with self._lock:
                         if round_no >= self._round:  # a late copy of a combined round is dropped
-                            self._results.setdefault(round_no, {})[part] = items
+                            self._results.setdefault(round_no, {}).update(got)
                             self._lock.notify_all()
                     conn.sendall(_INT.pack(OK))
                     return
@@ -225,17 +233,20 @@ def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tu
         return (served, out) if at_least else out
 
 
-def push(address: tuple[str, int], token: bytes, round_no: int, partition: int, items, names: list[str]) -> None:
-    """Send a task's results of a round (``train_slice``'s items) to the driver."""
-    deltas = [it for it in items if it[0] == "delta"]
-    stats = next(it for it in items if it[0] == "stats")
+def push(address: tuple[str, int], token: bytes, round_no: int, results: list, names: list[str]) -> None:
+    """Send a task's results of a round to the driver: [(partition, ``train_slice``'s
+    items)], over one connection (one per partition cost 1.7 ms each at 16 a task)."""
     with _connect(address, TIMEOUT_S) as conn:
-        conn.sendall(_REQUEST.pack(token, PUT, int(round_no), int(partition)) + _INT.pack(len(deltas)))
-        for _, name, rows, delta in deltas:
-            conn.sendall(_ITEM.pack(names.index(name), rows.size))
-            _send_array(conn, np.asarray(rows, np.int64))
-            _send_array(conn, np.asarray(delta, np.float32))
-        conn.sendall(_STATS.pack(float(stats[2]), int(stats[3]), int(stats[4]), int(stats[5])))
+        conn.sendall(_REQUEST.pack(token, PUT, int(round_no), len(results)))
+        for partition, items in results:
+            deltas = [it for it in items if it[0] == "delta"]
+            stats = next(it for it in items if it[0] == "stats")
+            conn.sendall(_INT.pack(int(partition)) + _INT.pack(len(deltas)))
+            for _, name, rows, delta in deltas:
+                conn.sendall(_ITEM.pack(names.index(name), rows.size))
+                _send_array(conn, np.asarray(rows, np.int64))
+                _send_array(conn, np.asarray(delta, np.float32))
+            conn.sendall(_STATS.pack(float(stats[2]), int(stats[3]), int(stats[4]), int(stats[5])))
         (status,) = _INT.unpack(_recv_exact(conn, _INT.size))
         if status != OK:
             raise OSError(f"the driver's weight server at {address[0]}:{address[1]} refused round {round_no}")

@@ -229,10 +229,11 @@ def train_rounds(slot: int, partition, server: tuple, counts_bc, cfg: dict, firs
         lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
         weights = {k: [a] for k, a in zip(names, arrays)}
         work = {k: a.copy() for k, a in zip(names, arrays)}  # one copy a round, put back after each partition
+        results = []
         for p, jobs in mine.items():
             a, b = np.searchsorted(labels[p], [lo, hi])  # the round's jobs: a slice, not a scan
-            items = list(train_slice(p, jobs[a:b], weights, counts_bc, cfg, epoch, work))
-            exchange.push(address, token, round_no, p, items, names)
+            results.append((p, list(train_slice(p, jobs[a:b], weights, counts_bc, cfg, epoch, work))))
+        exchange.push(address, token, round_no, results, names)
         round_no += 1
     yield ("done", slot)
 
