@@ -216,6 +216,18 @@ def test_weight_server_collects_pushed_results_in_partition_order():
         assert r == 6 and arrays is held and np.array_equal(held[0], b) and np.array_equal(held[1], a)
         r, arrays = fetch(server.address, server.token, 6, [(5, 3)] * 2, at_least=True)  # a new task: all
         assert np.array_equal(arrays[0], b)
+        # block momentum: a task holding (weights, momentum) of round 6 gets round 7's summed
+        # deltas and applies the driver's step itself, to the same bits
+        from wordvec.kernels.deltas import momentum_step
+
+        w, m = b.copy(), np.full((5, 3), 0.5, np.float32)
+        held = [w.copy(), m.copy()]
+        rows, g = np.array([1, 3]), np.ones((2, 3), np.float32)
+        momentum_step(w, m, rows, g, 0.75, 4.0)
+        server.publish(7, [w, m], increments=(0.75, 4.0, [(rows, g)]))
+        r, arrays = fetch(server.address, server.token, 7, [(5, 3)] * 2, at_least=True, held=held, held_round=6)
+        assert r == 7 and arrays is held and np.array_equal(held[0], w) and np.array_equal(held[1], m)
+        assert not np.array_equal(w, b)
         server.finish()
         assert fetch(server.address, server.token, 6, [(5, 3)] * 2, at_least=True) is None
 

@@ -77,3 +77,26 @@ def decay(w, m, w_scale, m_scale):
         for j in range(d):
             w[i, j] += m[i, j] * w_scale
             m[i, j] *= m_scale
+
+
+@njit(nogil=True, cache=True)
+def gather_sum(rows, union, delta, out):
+    """``out[position of rows in union] += delta``: a round's deltas of one array summed
+    over the partitions (in the caller's order), on the union of their rows."""
+    d = out.shape[1]
+    for k in range(rows.size):
+        i = np.searchsorted(union, rows[k])
+        for j in range(d):
+            out[i, j] += delta[k, j]
+
+
+def momentum_step(w, m, rows, g, eta, L):
+    """Block momentum's round for one array, the same bits wherever it runs (the driver,
+    and each barrier task on the copy it holds, so that only ``rows`` and ``g`` travel):
+    ``w += eta^2 m; m *= eta`` (``decay``), then ``w[rows] += (1 + eta) / L g`` and
+    ``m[rows] += g / L``. False when a weight written became infinite or NaN."""
+    eta = np.float32(eta)
+    decay(w, m, eta * eta, eta)
+    finite = add_scaled_rows(w, rows, g, np.float32((1.0 + eta) / L))
+    add_scaled_rows(m, rows, g, np.float32(1.0 / L))
+    return finite

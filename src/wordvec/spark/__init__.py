@@ -393,10 +393,11 @@ def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momen
     """One round: the tasks train their jobs of [lo, hi) from the weights (``runner``; the
     rows ``changed`` by the round before, if known), and the driver applies the combined
     deltas. Returns the loss sums (the loss NaN if a weight written became infinite or NaN)
-    and the rows this round changed (None with momentum, which moves every row it holds)."""
-    from ..kernels.deltas import add_scaled_rows, decay
+    and what changed: {name: rows}, or with momentum ("momentum", eta, L, {name: (rows,
+    summed deltas)}), from which a task holding the round before computes this one."""
+    from ..kernels.deltas import add_scaled_rows, gather_sum, momentum_step
 
-    results = runner.run(arrays, round_no, epoch, lo, hi, changed)
+    results = runner.run(arrays, round_no, epoch, lo, hi, changed, momentum)
     stats = [0.0, 0, 0, 0]
     finite = True  # every value the deltas wrote: NaN or inf can enter the model only there
     touched = {name: np.zeros(a.shape[0], np.int32) for name, a in arrays.items()} if combine == "row_mean" else None
@@ -405,12 +406,19 @@ def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momen
     if momentum:
         # Nesterov block momentum with g = (sum of the deltas) / L: m' = eta m + g and
         # w += eta m' + g, i.e. w += eta^2 m + (1 + eta) g; then m = m'. With eta = 1 - 1/L a
-        # delta's total effect is g / (1 - eta) = the sum, spread over about L rounds.
+        # delta's total effect is g / (1 - eta) = the sum, spread over about L rounds. The
+        # summed deltas are what barrier tasks fetch: they apply the same step themselves.
         L = momentum_lag(P)
         eta = np.float32(1.0 - 1.0 / L)
+        steps = {}
         for name, m in momentum.items():
-            decay(arrays[name], m, eta * eta, eta)
-        step, share = np.float32((1.0 + eta) / L), np.float32(1.0 / L)
+            own = [it for it in results if it[0] == "delta" and it[1] == name]
+            union = np.unique(np.concatenate([it[2] for it in own])) if own else np.zeros(0, np.int64)
+            g = np.zeros((union.size, m.shape[1]), np.float32)
+            for it in own:  # in partition order: the same sums on every run
+                gather_sum(it[2], union, it[3], g)
+            finite &= momentum_step(arrays[name], m, union, g, eta, L)
+            steps[name] = (union, g)
     for item in results:  # in partition order: the same sums on every run
         if item[0] == "stats":
             for k in range(4):
@@ -418,9 +426,8 @@ def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momen
             continue
         _, name, rows, delta = item
         if momentum:
-            finite &= add_scaled_rows(arrays[name], rows, delta, step)
-            add_scaled_rows(momentum[name], rows, delta, share)
-        elif combine == "row_mean":
+            continue  # applied above
+        if combine == "row_mean":
             finite &= add_scaled_rows(acc[name], rows, delta, np.float32(1.0))
             touched[name][rows] += 1
         else:  # sum (scale 1) or mean (1 / P)
@@ -432,7 +439,7 @@ def _round(runner, arrays: dict, round_no: int, epoch, lo, hi, P, combine, momen
     if not finite:
         stats[0] = float("nan")  # the caller's divergence check
     if momentum:
-        return stats, None
+        return stats, ("momentum", float(eta), L, steps)
     rows = {name: [it[2] for it in results if it[0] == "delta" and it[1] == name] for name in arrays}
     return stats, {name: np.unique(np.concatenate(r)) if r else np.zeros(0, np.int64) for name, r in rows.items()}
 

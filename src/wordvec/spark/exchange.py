@@ -27,6 +27,8 @@ import threading
 
 import numpy as np
 
+from ..kernels.deltas import momentum_step
+
 # request: token (16 bytes), kind, round, partition (int64s).
 # GET (this round) and AT_LEAST (the first published round >= this one, waiting for it;
 #   the request's partition field is the round whose weights the task holds, or -1):
@@ -40,9 +42,10 @@ _REQUEST = struct.Struct("<16sqqq")
 _INT = struct.Struct("<q")
 _ITEM = struct.Struct("<qq")
 _STATS = struct.Struct("<dqqq")
+_STEP = struct.Struct("<ddq")  # block momentum: eta, L, how many weight arrays
 GET, AT_LEAST, PUT = 0, 1, 2
 OK, UNKNOWN, FINISHED, ABORTED = 0, 1, 2, 3
-FULL, SPARSE = 0, 1
+FULL, SPARSE, MOMENTUM = 0, 1, 2
 CHUNK = 16 << 20  # bytes per send/recv call: a bounded view, never one huge buffer
 MAX_PARTITIONS = 1 << 20  # a pushed partition id or count beyond this is garbage
 TIMEOUT_S = 600.0  # a task waits this long for the driver before it fails (and is retried)
@@ -62,19 +65,25 @@ class WeightServer:
         self._round = -1
         self._arrays: list[np.ndarray] = []
         self._changed: list | None = None  # per array: (rows, their values) since the round before
+        self._increments: tuple | None = None  # or block momentum's (eta, L, [(rows, summed deltas)])
         self._lock = threading.Condition()
         self._closed = False
         self._finished = False
         self._results: dict[int, dict[int, list]] = {}  # round -> partition -> items (barrier mode)
         threading.Thread(target=self._accept, name="wordvec-weights", daemon=True).start()
 
-    def publish(self, round_no: int, arrays: list[np.ndarray], changed: list | None = None) -> None:
-        """Serve ``arrays`` as round ``round_no``; ``changed``: per array, the rows that
-        differ from round ``round_no - 1`` (a task holding that round gets only those)."""
+    def publish(self, round_no: int, arrays: list[np.ndarray], changed: list | None = None,
+                increments: tuple | None = None) -> None:
+        """Serve ``arrays`` as round ``round_no``. A task holding round ``round_no - 1`` gets
+        only what changed: ``changed``, per array, the rows that differ (it gets their
+        values); or ``increments``, block momentum's (eta, L, [(rows, summed deltas)]) for
+        the weights, the first arrays, whose momentum arrays follow them (it applies
+        ``momentum_step`` itself, as the driver did)."""
         with self._lock:
             self._round = int(round_no)
             self._arrays = [np.ascontiguousarray(a) for a in arrays]
             self._changed = None if changed is None else [(rows, a[rows]) for rows, a in zip(changed, self._arrays)]
+            self._increments = increments
             self._results = {r: v for r, v in self._results.items() if r >= self._round}
             self._lock.notify_all()
 
@@ -148,15 +157,25 @@ class WeightServer:
                         self._lock.wait(1.0)
                     status = ABORTED if self._closed else FINISHED if self._finished else \
                         OK if self._round == round_no or (kind == AT_LEAST and self._round > round_no) else UNKNOWN
-                    served, arrays, changed = self._round, self._arrays, self._changed
+                    served, arrays, changed, increments = self._round, self._arrays, self._changed, self._increments
                 conn.sendall(_INT.pack(status))
                 if status != OK:
                     return
                 conn.sendall(_INT.pack(served))
-                sparse = kind == AT_LEAST and changed is not None and part == served - 1
+                held = kind == AT_LEAST and part == served - 1
+                mode = SPARSE if held and changed is not None else \
+                    MOMENTUM if held and increments is not None else FULL
                 if kind == AT_LEAST:
-                    conn.sendall(_INT.pack(SPARSE if sparse else FULL))
-                if sparse:
+                    conn.sendall(_INT.pack(mode))
+                if mode == MOMENTUM:
+                    eta, L, steps = increments
+                    conn.sendall(_STEP.pack(eta, L, len(steps)))
+                    for rows, g in steps:
+                        conn.sendall(_INT.pack(rows.size))
+                        _send_array(conn, rows)
+                        _send_array(conn, g)
+                    return
+                if mode == SPARSE:
                     for rows, values in changed:
                         conn.sendall(_INT.pack(rows.size))
                         _send_array(conn, rows)
@@ -222,6 +241,22 @@ def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tu
                 if n_rows and (rows.min() < 0 or rows.max() >= a.shape[0]):
                     raise OSError(f"{where} sent a row outside a {a.shape} array")
                 a[rows] = values
+            return served, held
+        if mode == MOMENTUM:
+            if held is None or served != have + 1:
+                raise OSError(f"{where} sent a momentum step for weights this task does not hold")
+            eta, L, n_weights = _STEP.unpack(_recv_exact(conn, _STEP.size))
+            if not (0 < n_weights and 2 * n_weights == len(held) and 0 <= eta < 1 and L >= 1):
+                raise OSError(f"{where} sent a momentum step for {n_weights} of {len(held)} arrays")
+            for w, m in zip(held[:n_weights], held[n_weights:]):
+                (n_rows,) = _INT.unpack(_recv_exact(conn, _INT.size))
+                if not 0 <= n_rows <= w.shape[0]:
+                    raise OSError(f"{where} sent {n_rows} rows for a {w.shape} array")
+                rows = _recv_array(conn, np.empty(n_rows, np.int64))
+                g = _recv_array(conn, np.empty((n_rows, w.shape[1]), np.float32))
+                if n_rows and (rows.min() < 0 or rows.max() >= w.shape[0]):
+                    raise OSError(f"{where} sent a row outside a {w.shape} array")
+                momentum_step(w, m, rows, g, eta, L)
             return served, held
         out = []
         for shape in shapes:

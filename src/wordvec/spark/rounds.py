@@ -50,7 +50,7 @@ class JobRounds:
     def __init__(self, sc, jobs_rdd, counts_bc, cfg: dict, server):
         self.sc, self.jobs_rdd, self.counts_bc, self.cfg, self.server = sc, jobs_rdd, counts_bc, cfg, server
 
-    def run(self, arrays: dict, round_no: int, epoch: int, lo: int, hi: int, changed=None) -> list:
+    def run(self, arrays: dict, round_no: int, epoch: int, lo: int, hi: int, changed=None, momentum=None) -> list:
         sc, counts_bc, cfg = self.sc, self.counts_bc, self.cfg
         if self.server is not None:
             self.server.publish(round_no, list(arrays.values()))
@@ -81,14 +81,22 @@ class BarrierRounds:
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
-    def run(self, arrays: dict, round_no: int, epoch: int, lo: int, hi: int, changed=None) -> list:
-        """``changed``: {name: rows} that differ from the round before (None: unknown, or
-        all of them), so a task that holds that round fetches only those rows."""
-        self.server.publish(round_no, list(arrays.values()),
-                            None if changed is None else [changed[k] for k in arrays])
+    def run(self, arrays: dict, round_no: int, epoch: int, lo: int, hi: int, changed=None, momentum=None) -> list:
+        """``changed``: what differs from the round before (``_round``'s; None: unknown), so
+        a task that holds that round fetches only that. With ``momentum`` the tasks hold
+        it too ({name: array}, published after the weights as "momentum-<name>")."""
+        published = {**arrays, **{f"momentum-{k}": m for k, m in (momentum or {}).items()}}
+        if changed is None:
+            self.server.publish(round_no, list(published.values()))
+        elif isinstance(changed, tuple):  # ("momentum", eta, L, steps)
+            _, eta, L, steps = changed
+            self.server.publish(round_no, list(published.values()),
+                                increments=(eta, L, [steps[k] for k in arrays]))
+        else:
+            self.server.publish(round_no, list(published.values()), [changed[k] for k in arrays])
         if self.thread is None:
             self.names = list(arrays)
-            self._start(round_no, {k: a.shape for k, a in arrays.items()})
+            self._start(round_no, {k: a.shape for k, a in published.items()})
         try:
             items = self.server.results(round_no, self.partitions, alive=self.thread.is_alive)
         except RuntimeError:

@@ -227,8 +227,11 @@ def train_rounds(slot: int, partition, server: tuple, counts_bc, cfg: dict, firs
         held = arrays
         epoch, r = divmod(round_no, rounds)
         lo, hi = n_jobs * r // rounds, n_jobs * (r + 1) // rounds
-        weights = {k: [a] for k, a in zip(names, arrays)}
-        work = {k: a.copy() for k, a in zip(names, arrays)}  # one copy a round, put back after each partition
+        # the weights; with block momentum its arrays follow them ("momentum-<name>"), kept
+        # so that the next round's step can be applied here
+        trained = [(k, a) for k, a in zip(names, arrays) if not k.startswith("momentum-")]
+        weights = {k: [a] for k, a in trained}
+        work = {k: a.copy() for k, a in trained}  # one copy a round, put back after each partition
         results = []
         for p, jobs in mine.items():
             a, b = np.searchsorted(labels[p], [lo, hi])  # the round's jobs: a slice, not a scan
