@@ -227,11 +227,12 @@ def fit(model, data, spark=None, column: str | None = None, partitions: int | No
     ``ROUND_TOKENS * 2 / partitions`` tokens, at least 20 an epoch). ``combine``: how the
     deltas of a round are applied: ``"auto"`` (the default: ``"sum"`` up to 2 partitions,
     ``"momentum"`` beyond), ``"momentum"`` (block momentum, Chen & Huo's BMUF with
-    Nesterov's look-ahead: the round's mean delta ``g`` feeds a momentum ``m = eta m + g``
-    with ``eta = 1 - 1/partitions``, and the weights move by ``eta m + g``: in the steady
-    state that is the sum of the deltas, as one machine's, but no round's overshoot is
-    applied at once; at 1 partition it is ``"sum"`` exactly; the driver keeps ``m``, one
-    more copy of the trained arrays), ``"sum"`` (every partition's delta added: each
+    Nesterov's look-ahead: the round's summed deltas over a lag ``L`` (``momentum_lag``:
+    min(partitions, max(6, partitions / 2))) feed a momentum ``m = eta m + g`` with
+    ``eta = 1 - 1/L``, and the weights move by ``eta m + g``: in the steady state that is
+    the sum of the deltas, as one machine's, but no round's overshoot is applied at once;
+    at 1 partition it is ``"sum"`` exactly; the driver keeps ``m``, one more copy of the
+    trained arrays, and so do barrier tasks), ``"sum"`` (every partition's delta added: each
     token's update counts once, as with Hogwild threads, but 4 or more partitions'
     deltas of a frequent row, all computed from the same weights, overshoot: useless
     vectors at 4 partitions, divergence at 8 in our sweep), ``"mean"`` (sum / partitions:
@@ -384,7 +385,7 @@ def momentum_lag(P: int) -> float:
     L = P (the classic choice, g the mean delta) lags more as P grows; too short a lag
     overshoots as ``sum`` does. Measured (20 Wikipedia files, 3 epochs, seeds 1 and 2;
     analogy against one machine's): P = 8: L = 8 -0.79 / -0.53, L = 6 -0.32 / +0.35,
-    L = 4 -5.5; P = 16: L = 16 -2.23 / -1.17, L = 8 -0.71 / -0.79, L = 4 diverged;
+    L = 4 -5.68; P = 16: L = 16 -2.23 / -1.17, L = 8 -0.71 / -0.79, L = 4 diverged;
     P = 32: L = 32 -2.77, L = 16 -0.95 / -0.79."""
     return float(min(P, max(6, P / 2)))
 
