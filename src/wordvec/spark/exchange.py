@@ -171,15 +171,11 @@ class WeightServer:
                     eta, L, steps = increments
                     conn.sendall(_STEP.pack(eta, L, len(steps)))
                     for rows, g in steps:
-                        conn.sendall(_INT.pack(rows.size))
-                        _send_array(conn, rows)
-                        _send_array(conn, g)
+                        _send_rows(conn, rows, g)
                     return
                 if mode == SPARSE:
                     for rows, values in changed:
-                        conn.sendall(_INT.pack(rows.size))
-                        _send_array(conn, rows)
-                        _send_array(conn, values)
+                        _send_rows(conn, rows, values)
                     return
                 for a in arrays:
                     conn.sendall(_INT.pack(a.nbytes))
@@ -233,13 +229,7 @@ def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tu
             if held is None or served != have + 1:
                 raise OSError(f"{where} sent changed rows for weights this task does not hold")
             for a in held:
-                (n_rows,) = _INT.unpack(_recv_exact(conn, _INT.size))
-                if not 0 <= n_rows <= a.shape[0]:
-                    raise OSError(f"{where} sent {n_rows} rows for a {a.shape} array")
-                rows = _recv_array(conn, np.empty(n_rows, np.int64))
-                values = _recv_array(conn, np.empty((n_rows, a.shape[1]), np.float32))
-                if n_rows and (rows.min() < 0 or rows.max() >= a.shape[0]):
-                    raise OSError(f"{where} sent a row outside a {a.shape} array")
+                rows, values = _recv_rows(conn, a.shape, where)
                 a[rows] = values
             return served, held
         if mode == MOMENTUM:
@@ -249,13 +239,7 @@ def fetch(address: tuple[str, int], token: bytes, round_no: int, shapes: list[tu
             if not (0 < n_weights and 2 * n_weights == len(held) and 0 <= eta < 1 and L >= 1):
                 raise OSError(f"{where} sent a momentum step for {n_weights} of {len(held)} arrays")
             for w, m in zip(held[:n_weights], held[n_weights:]):
-                (n_rows,) = _INT.unpack(_recv_exact(conn, _INT.size))
-                if not 0 <= n_rows <= w.shape[0]:
-                    raise OSError(f"{where} sent {n_rows} rows for a {w.shape} array")
-                rows = _recv_array(conn, np.empty(n_rows, np.int64))
-                g = _recv_array(conn, np.empty((n_rows, w.shape[1]), np.float32))
-                if n_rows and (rows.min() < 0 or rows.max() >= w.shape[0]):
-                    raise OSError(f"{where} sent a row outside a {w.shape} array")
+                rows, g = _recv_rows(conn, w.shape, where)
                 momentum_step(w, m, rows, g, eta, L)
             return served, held
         out = []
@@ -297,6 +281,26 @@ def _connect(address: tuple[str, int], timeout: float | None) -> socket.socket:
                       f"executors reach the driver's host, or train with exchange='broadcast'") from None
     conn.settimeout(timeout)
     return conn
+
+
+def _send_rows(conn: socket.socket, rows: np.ndarray, values: np.ndarray) -> None:
+    """Row ids (int64) and one float32 vector per row, behind their count."""
+    conn.sendall(_INT.pack(rows.size))
+    _send_array(conn, rows)
+    _send_array(conn, values)
+
+
+def _recv_rows(conn: socket.socket, shape: tuple[int, int], where: str) -> tuple[np.ndarray, np.ndarray]:
+    """What ``_send_rows`` sent, for an array of ``shape``: the count and every row id
+    checked against it before anything is allocated or applied (an OSError naming ``where``)."""
+    (n_rows,) = _INT.unpack(_recv_exact(conn, _INT.size))
+    if not 0 <= n_rows <= shape[0]:
+        raise OSError(f"{where} sent {n_rows} rows for a {shape} array")
+    rows = _recv_array(conn, np.empty(n_rows, np.int64))
+    values = _recv_array(conn, np.empty((n_rows, shape[1]), np.float32))
+    if n_rows and (rows.min() < 0 or rows.max() >= shape[0]):
+        raise OSError(f"{where} sent a row outside a {shape} array")
+    return rows, values
 
 
 def _send_array(conn: socket.socket, a: np.ndarray) -> None:
